@@ -1,0 +1,10 @@
+import type { ChildProcess } from "node:child_process";
+
+/** Stops the plane that global-setup started: closing stdin tells the supervisor to stop everything. */
+export default async function globalTeardown(): Promise<void> {
+  const child = (globalThis as { __kubenapPlane?: ChildProcess }).__kubenapPlane;
+  if (!child || child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.stdin?.end();
+  await exited;
+}

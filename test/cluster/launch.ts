@@ -1,0 +1,36 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+
+/** What a started plane reports. */
+export interface PlaneInfo {
+  dir: string;
+  kubeconfig: string;
+  server: string;
+  binDir: string;
+}
+
+/** Spawns the supervisor and resolves once it prints READY; rejects with its stderr if it fails. */
+export function launchSupervisor(args: string[], detached: boolean): Promise<{ child: ChildProcess; info: PlaneInfo }> {
+  const child = spawn(process.execPath, ["--import", "tsx", join(HERE, "supervisor.ts"), ...args], {
+    stdio: [detached ? "ignore" : "pipe", "pipe", "pipe"],
+    detached,
+    cwd: join(HERE, "..", ".."),
+  });
+  return new Promise((resolve, reject) => {
+    let out = "";
+    let err = "";
+    child.stderr?.on("data", (d: Buffer) => {
+      err += d.toString();
+      if (err.length > 64_000) err = err.slice(-32_000);
+    });
+    child.stdout?.on("data", (d: Buffer) => {
+      out += d.toString();
+      const line = out.split("\n").find((l) => l.startsWith("READY "));
+      if (line) resolve({ child, info: JSON.parse(line.slice("READY ".length)) as PlaneInfo });
+    });
+    child.once("exit", (code) => reject(new Error(`control plane supervisor exited with ${code}:\n${err}`)));
+  });
+}
