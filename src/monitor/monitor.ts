@@ -1,0 +1,214 @@
+import type { V1Deployment } from "@kubernetes/client-node";
+import type { Logger } from "winston";
+import { KEYS } from "../annotations/keys.js";
+import { describeProblem, isOptedIn, parsePolicy, type Policy, type PolicyDefaults } from "../annotations/policy.js";
+import type { Clock, Timers } from "../clock.js";
+import { formatDuration } from "../duration.js";
+import type { DeploymentScaler } from "../k8s/deployments.js";
+import { errorFields } from "../k8s/errors.js";
+import type { EventSink } from "../k8s/events.js";
+import type { HpaLookup } from "../k8s/hpa.js";
+import {
+  MetricsSourceError,
+  type ActivityResult,
+  type SourceTarget,
+  type TrafficMetricsSource,
+} from "../metrics-sources/types.js";
+import { decide } from "./decide.js";
+import { depKey, lastStartMs } from "./facts.js";
+
+/** Read access to the opted-in Deployments (an informer cache in production). */
+export interface DeploymentList {
+  list(): V1Deployment[];
+}
+
+/** What the monitor needs; built in main (or by a test with fakes). */
+export interface MonitorDeps {
+  deployments: DeploymentList;
+  sources: ReadonlyMap<string, TrafficMetricsSource>;
+  scaler: Pick<DeploymentScaler, "sleep">;
+  hpas: HpaLookup;
+  events: EventSink;
+  clock: Clock;
+  timers: Timers;
+  logger: Logger;
+  defaults: PolicyDefaults;
+  sweepIntervalMs: number;
+}
+
+/** Counts of one sweep, for logs and tests. */
+export interface SweepReport {
+  considered: number;
+  slept: string[];
+  conflicts: string[];
+  invalid: string[];
+  unknown: string[];
+}
+
+interface Target {
+  dep: V1Deployment;
+  policy: Policy;
+  key: string;
+}
+
+/** The sleep path: sweeps opted-in Deployments and scales idle ones to zero. */
+export class Monitor {
+  private timer: unknown;
+  private running = false;
+  private sweeping: Promise<SweepReport> | undefined;
+  private readonly log: Logger;
+
+  constructor(private readonly d: MonitorDeps) {
+    this.log = d.logger.child({ component: "monitor" });
+  }
+
+  /** Starts sweeping on the interval (call when leading). */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.schedule(0);
+  }
+
+  /** Stops sweeping (call when leadership is lost or at shutdown); waits for a sweep in flight. */
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.timer !== undefined) this.d.timers.clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.sweeping;
+  }
+
+  private schedule(ms: number): void {
+    this.timer = this.d.timers.setTimeout(() => {
+      this.timer = undefined;
+      void this.sweep()
+        .catch((err: unknown) => this.log.error("sweep failed", errorFields(err)))
+        .finally(() => {
+          if (this.running) this.schedule(this.d.sweepIntervalMs);
+        });
+    }, ms);
+  }
+
+  /** One sweep; concurrent calls share the sweep in flight. Never throws for one bad target. */
+  sweep(): Promise<SweepReport> {
+    this.sweeping ??= this.doSweep().finally(() => (this.sweeping = undefined));
+    return this.sweeping;
+  }
+
+  private async doSweep(): Promise<SweepReport> {
+    const report: SweepReport = { considered: 0, slept: [], conflicts: [], invalid: [], unknown: [] };
+    const targets: Target[] = [];
+    for (const dep of this.d.deployments.list()) {
+      if (!isOptedIn(dep.metadata?.labels)) continue;
+      report.considered++;
+      const key = depKey(dep);
+      const parsed = parsePolicy(dep.metadata?.annotations, this.d.defaults, [...this.d.sources.keys()]);
+      if (!parsed.ok) {
+        report.invalid.push(key);
+        const message = parsed.problems.map(describeProblem).join("; ");
+        this.d.events.warning(dep, "InvalidAnnotation", message);
+        this.log.warn("invalid annotation; deployment skipped", { ...ids(dep), problems: parsed.problems });
+        continue;
+      }
+      if ((dep.spec?.replicas ?? 1) > 0) targets.push({ dep, policy: parsed.policy, key });
+    }
+    if (targets.length === 0) return report;
+
+    let hpaTargets: Set<string>;
+    try {
+      hpaTargets = await this.d.hpas.deploymentTargets();
+    } catch (err) {
+      this.log.warn("cannot list HorizontalPodAutoscalers; no Deployment sleeps this sweep", errorFields(err));
+      report.unknown.push(...targets.map((t) => t.key));
+      return report;
+    }
+    const activity = await this.askSources(targets);
+    const now = this.d.clock.now();
+    for (const t of targets) {
+      const result = activity.get(t.key);
+      const decision = decide({
+        policy: t.policy,
+        replicas: t.dep.spec?.replicas ?? 1,
+        activity: result,
+        hasHpa: hpaTargets.has(t.key),
+        now,
+        lastStartMs: lastStartMs(t.dep, t.policy.wokeAt),
+      });
+      if (!decision.sleep) {
+        if (decision.reason === "unknown") {
+          report.unknown.push(t.key);
+          this.d.events.warning(t.dep, "MetricsSourceError", `cannot tell whether the app is idle: ${decision.detail}`);
+        } else if (decision.reason === "hpa") {
+          this.d.events.warning(t.dep, "HPAConflict", "a HorizontalPodAutoscaler targets this Deployment; KubeNap leaves it awake");
+        }
+        this.log.debug("stays awake", { ...ids(t.dep), reason: decision.reason, detail: decision.detail });
+        continue;
+      }
+      await this.putToSleep(t, decision.idleForMs, now, report);
+    }
+    return report;
+  }
+
+  private async askSources(targets: Target[]): Promise<Map<string, ActivityResult>> {
+    const byKind = new Map<string, Target[]>();
+    for (const t of targets) byKind.set(t.policy.metricsSource, [...(byKind.get(t.policy.metricsSource) ?? []), t]);
+    const out = new Map<string, ActivityResult>();
+    await Promise.all(
+      [...byKind].map(async ([kind, group]) => {
+        const source = this.d.sources.get(kind);
+        const asked: SourceTarget[] = group.map((t) => ({
+          namespace: t.dep.metadata?.namespace ?? "",
+          name: t.dep.metadata?.name ?? "",
+          idleAfterMs: t.policy.idleAfterMs,
+          ...(t.policy.service !== undefined && { service: t.policy.service }),
+          ...(t.policy.query !== undefined && { query: t.policy.query }),
+        }));
+        try {
+          if (!source) throw new MetricsSourceError(kind, `metrics source "${kind}" is not configured`);
+          const answer = await source.lastActivity(asked);
+          for (const t of group) {
+            const r = answer.get(t.key);
+            if (r) out.set(t.key, r);
+          }
+        } catch (err) {
+          const e =
+            err instanceof MetricsSourceError
+              ? err
+              : new MetricsSourceError(kind, `source ${kind} failed: ${errorFields(err).reason}`, { cause: err });
+          this.log.warn("metrics source failed", { source: kind, targets: group.length, reason: e.message });
+          for (const t of group) out.set(t.key, e);
+        }
+      }),
+    );
+    return out;
+  }
+
+  private async putToSleep(t: Target, idleForMs: number, now: number, report: SweepReport): Promise<void> {
+    const replicas = t.dep.spec?.replicas ?? 1;
+    const record = t.policy.replicaCount === undefined || t.policy.replicaCountRecorded;
+    const restore = record ? replicas : (t.policy.replicaCount ?? replicas);
+    const annotations: Record<string, string> = {
+      [KEYS.state.key]: "asleep",
+      [KEYS.sleptAt.key]: new Date(now).toISOString(),
+      ...(record && { [KEYS.replicaCount.key]: String(replicas), [KEYS.replicaCountRecorded.key]: "true" }),
+    };
+    try {
+      const outcome = await this.d.scaler.sleep(t.dep, annotations);
+      if (outcome === "conflict") {
+        report.conflicts.push(t.key);
+        this.log.info("deployment changed since the decision; re-evaluating next sweep", ids(t.dep));
+        return;
+      }
+      report.slept.push(t.key);
+      const msg = `idle for ${formatDuration(idleForMs)} (idleAfter ${formatDuration(t.policy.idleAfterMs)}): scaled ${replicas} → 0 replicas; a wake restores ${restore}`;
+      this.d.events.normal(t.dep, "Sleeping", msg);
+      this.log.info("put to sleep", { ...ids(t.dep), idleForMs, replicas, restore });
+    } catch (err) {
+      this.log.error("sleep update failed", { ...ids(t.dep), ...errorFields(err) });
+    }
+  }
+}
+
+const ids = (dep: V1Deployment): { namespace?: string; deployment?: string } => ({
+  namespace: dep.metadata?.namespace,
+  deployment: dep.metadata?.name,
+});

@@ -1,0 +1,197 @@
+import express, { type Request, type Response } from "express";
+import type { Logger } from "winston";
+import type { Clock, Timers } from "../clock.js";
+import { NotOptedInError } from "../k8s/deployments.js";
+import { errorFields } from "../k8s/errors.js";
+import { BadWakeRequest, WakeTimeoutError } from "./errors.js";
+import type { WakeMetrics } from "./metrics.js";
+import { POLL_HEADER, STATE_HEADER, waitingPage } from "./page.js";
+import { sendProblem } from "./problem.js";
+import type { Readiness } from "./readiness.js";
+import { originalPath, redirectLocation, requestHost } from "./redirect.js";
+import { TargetNotFound, type TargetIndex, type WakeTarget } from "./targets.js";
+import type { Waker } from "./waker.js";
+
+/** Time bounds and size bounds of the wake handler. */
+export interface WakeLimits {
+  /** Longest a request is held before the waiting page / 503 (below ingress timeouts). */
+  holdLimitMs: number;
+  /** Pause after readiness so the ingress picks up the new endpoints before the client retries. */
+  settleDelayMs: number;
+  /** After this long ready, an ingress error is the app's own (502), not a reason to redirect. */
+  loopGuardMs: number;
+  /** Requests held at once for one app; more get 503 at once. */
+  maxHeldPerApp: number;
+  /** Retry-After seconds for 503 answers. */
+  retryAfterSeconds: number;
+}
+
+/** What the wake app needs; all built in main or by a test. */
+export interface WakeAppDeps {
+  targets: TargetIndex;
+  waker: Waker;
+  readiness: Readiness;
+  logger: Logger;
+  limits: WakeLimits;
+  metrics: WakeMetrics;
+  clock: Clock;
+  timers: Timers;
+  /** True once the informers have listed; /readyz reports it. */
+  ready: () => boolean;
+}
+
+const header = (req: Request, name: string): string | undefined => {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+};
+
+/** The express app: /wake, /wake/:namespace/:deployment, /status/…, /healthz, /readyz, /metrics. */
+export function createWakeApp(d: WakeAppDeps): express.Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("etag", false);
+  const held = new Map<string, number>();
+  const log = d.logger.child({ component: "wake" });
+
+  app.get("/healthz", (_req, res) => void res.type("text").send("ok\n"));
+  app.get("/readyz", (_req, res) => {
+    if (d.ready()) res.type("text").send("ok\n");
+    else res.status(503).type("text").send("informers not synced\n");
+  });
+  app.get("/metrics", async (_req, res) => {
+    res.type(d.metrics.registry.contentType).send(await d.metrics.registry.metrics());
+  });
+  app.get("/status/:namespace/:deployment", (req, res) => {
+    try {
+      const t = d.targets.resolve({ namespace: req.params.namespace, deployment: req.params.deployment, path: "/" });
+      res.set("Cache-Control", "no-store").json(status(t));
+    } catch (err) {
+      fail(req, res, err);
+    }
+  });
+  app.all(["/wake", "/wake/:namespace/:deployment"], (req, res) => void handleWake(req, res));
+
+  function status(t: WakeTarget): Record<string, unknown> {
+    const flight = d.waker.inFlight(t);
+    const ready = d.readiness.isReady(t);
+    const state = ready ? "ready" : d.waker.recentFailure(t) ? "failed" : flight ? "waking" : "asleep";
+    return { namespace: t.namespace, deployment: t.name, state, ready, ...(flight && { wakeStartedAt: new Date(flight.startedAt).toISOString() }) };
+  }
+
+  async function handleWake(req: Request, res: Response): Promise<void> {
+    const wantsHtml = (header(req, "accept") ?? "").includes("text/html");
+    let target: WakeTarget;
+    let location: string;
+    try {
+      if (req.originalUrl.length > 8192) throw new BadWakeRequest(414, "request URL too long");
+      const path = originalPath(header(req, "x-original-uri") ?? header(req, "x-forwarded-uri"));
+      const host = requestHost(header(req, "x-forwarded-host") ?? header(req, "host"));
+      const params = req.params as { namespace?: string; deployment?: string };
+      target = d.targets.resolve({
+        namespace: params.namespace ?? header(req, "x-namespace"),
+        deployment: params.deployment,
+        service: header(req, "x-service-name"),
+        ingress: header(req, "x-ingress-name"),
+        host,
+        path,
+      });
+      const proto = header(req, "x-forwarded-proto") ?? header(req, "x-scheme");
+      location = redirectLocation(path, host, proto, target.hosts);
+    } catch (err) {
+      return fail(req, res, err);
+    }
+    res.set(STATE_HEADER, "waking");
+    const now = d.clock.now();
+    const readyAt = d.readiness.readyAt(target);
+    if (readyAt !== undefined && now - readyAt > d.limits.loopGuardMs) {
+      res.set(STATE_HEADER, "ready");
+      return done(req, res, 502, "The app answered with an error",
+        `${target.key} is awake and ready, so the error the ingress reported came from the app itself, not from sleep. KubeNap does not redirect, to avoid a loop.`, wantsHtml);
+    }
+    const failure = d.waker.recentFailure(target);
+    if (failure && readyAt === undefined) {
+      res.set(STATE_HEADER, "failed");
+      return done(req, res, 504, "The app did not start in time", failure.message, wantsHtml);
+    }
+    const flight = readyAt === undefined ? d.waker.wake(target) : undefined;
+    if (header(req, POLL_HEADER) === "1") {
+      const s = status(target);
+      res.set(STATE_HEADER, s.ready ? "ready" : "waking").set("Cache-Control", "no-store");
+      res.status(s.ready ? 200 : 503).json(s);
+      return;
+    }
+    const count = held.get(target.key) ?? 0;
+    if (count >= d.limits.maxHeldPerApp) {
+      return done(req, res, 503, "Too many waiting requests",
+        `more than ${d.limits.maxHeldPerApp} requests are already waiting for ${target.key}`, wantsHtml,
+        { "Retry-After": String(d.limits.retryAfterSeconds) });
+    }
+    held.set(target.key, count + 1);
+    d.metrics.holding(1);
+    try {
+      const outcome = await hold(flight?.done ?? Promise.resolve(readyAt ?? now), req);
+      if (outcome.kind === "ready") {
+        const wait = outcome.readyAt + d.limits.settleDelayMs - d.clock.now();
+        if (wait > 0) await new Promise((r) => d.timers.setTimeout(() => r(undefined), wait));
+        res.set({ Location: location, "Cache-Control": "no-store", [STATE_HEADER]: "ready" });
+        res.status(307).type("text").send(`${target.key} is ready: ${location}\n`);
+        d.metrics.response(307);
+      } else if (outcome.kind === "held-too-long") {
+        if (wantsHtml) {
+          res.status(503).set({ "Cache-Control": "no-store", "Retry-After": String(d.limits.retryAfterSeconds) });
+          res.type("html").send(waitingPage(target.name, location, flight?.startedAt ?? now, d.clock.now()));
+          d.metrics.response(503);
+        } else {
+          done(req, res, 503, "The app is starting", `${target.key} is waking up; retry shortly`, false,
+            { "Retry-After": String(d.limits.retryAfterSeconds) });
+        }
+      }
+    } catch (err) {
+      fail(req, res, err);
+    } finally {
+      held.set(target.key, (held.get(target.key) ?? 1) - 1);
+      if (held.get(target.key) === 0) held.delete(target.key);
+      d.metrics.holding(-1);
+    }
+  }
+
+  /** Waits for the flight, at most the hold limit, and not past the client going away. */
+  function hold(flight: Promise<number>, req: Request): Promise<{ kind: "ready"; readyAt: number } | { kind: "held-too-long" } | { kind: "gone" }> {
+    return new Promise((resolve, reject) => {
+      const timer = d.timers.setTimeout(() => finish({ kind: "held-too-long" }), d.limits.holdLimitMs);
+      const gone = (): void => finish({ kind: "gone" });
+      req.socket.once("close", gone);
+      let settled = false;
+      function finish(v: { kind: "ready"; readyAt: number } | { kind: "held-too-long" } | { kind: "gone" } | Error): void {
+        if (settled) return;
+        settled = true;
+        d.timers.clearTimeout(timer);
+        req.socket.off("close", gone);
+        if (v instanceof Error) reject(v);
+        else resolve(v);
+      }
+      flight.then((readyAt) => finish({ kind: "ready", readyAt }), (err: unknown) => finish(err instanceof Error ? err : new Error(String(err))));
+    });
+  }
+
+  function done(req: Request, res: Response, statusCode: number, title: string, detail: string, html: boolean, extra: Record<string, string> = {}): void {
+    d.metrics.response(statusCode);
+    log.info("wake answered", { status: statusCode, title, path: req.path });
+    sendProblem(res, statusCode, title, detail, html, extra);
+  }
+
+  function fail(req: Request, res: Response, err: unknown): void {
+    const html = (header(req, "accept") ?? "").includes("text/html");
+    if (err instanceof BadWakeRequest) return done(req, res, err.status, "Bad wake request", err.message, html);
+    if (err instanceof TargetNotFound || err instanceof NotOptedInError) return done(req, res, 404, "No such app", err.message, html);
+    if (err instanceof WakeTimeoutError) {
+      res.set(STATE_HEADER, "failed");
+      return done(req, res, 504, "The app did not start in time", err.message, html);
+    }
+    log.warn("wake failed", errorFields(err));
+    done(req, res, 503, "Kubernetes API unavailable", "KubeNap could not reach the Kubernetes API to wake the app; retry shortly", html,
+      { "Retry-After": String(d.limits.retryAfterSeconds) });
+  }
+
+  return app;
+}
