@@ -1,5 +1,5 @@
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
-import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request as httpsRequest } from "node:https";
 import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
@@ -255,5 +255,10 @@ export async function startPlane(opts: PlaneOptions = {}): Promise<Plane> {
     const stderr = (err as { stderr?: Buffer }).stderr?.toString() ?? "";
     throw new Error(`control plane failed to start (logs in ${s.logDir}): ${msg}\n${stderr}`, { cause: err });
   }
-  return { dir, kubeconfig, server, binDir, stop: () => s.stopAll() };
+  const stop = async (): Promise<void> => {
+    await s.stopAll();
+    // Keep the logs for post-mortems; drop etcd's data, which is most of the disk.
+    rmSync(join(dir, "etcd"), { recursive: true, force: true });
+  };
+  return { dir, kubeconfig, server, binDir, stop };
 }

@@ -1,8 +1,6 @@
-import type { ChildProcess } from "node:child_process";
-
 /** Stops the plane that global-setup started: closing stdin tells the supervisor to stop everything. */
-export default async function globalTeardown(): Promise<void> {
-  const child = (globalThis as { __kubenapPlane?: ChildProcess }).__kubenapPlane;
+export default async function globalTeardown() {
+  const child = globalThis.__kubenapPlane;
   if (!child || child.exitCode !== null) return;
   const exited = new Promise((resolve) => child.once("exit", resolve));
   child.stdin?.end();

@@ -1,5 +1,3 @@
-import type { Config } from "jest";
-
 // client-node is ESM-only, so jest runs in ESM mode (node --experimental-vm-modules, see package.json).
 const common = {
   preset: "ts-jest/presets/default-esm",
@@ -7,20 +5,18 @@ const common = {
   extensionsToTreatAsEsm: [".ts"],
   moduleNameMapper: { "^(\\.{1,2}/.*)\\.js$": "$1" },
   transform: { "^.+\\.ts$": ["ts-jest", { useESM: true, tsconfig: "tsconfig.json" }] },
-} satisfies Config;
+};
 
-const config: Config = {
+/** @type {import("jest").Config} */
+export default {
   projects: [
     { ...common, displayName: "unit", testMatch: ["<rootDir>/test/unit/**/*.test.ts"] },
     {
       ...common,
       displayName: "integration",
       testMatch: ["<rootDir>/test/integration/**/*.test.ts"],
-      globalSetup: "<rootDir>/test/cluster/global-setup.ts",
-      globalTeardown: "<rootDir>/test/cluster/global-teardown.ts",
-      testTimeout: 120_000,
+      globalSetup: "<rootDir>/test/cluster/global-setup.js",
+      globalTeardown: "<rootDir>/test/cluster/global-teardown.js",
     },
   ],
 };
-
-export default config;

@@ -1,0 +1,71 @@
+#!/usr/bin/env node
+import { hostname } from "node:os";
+import { KEYS } from "./annotations/keys.js";
+import { ConfigErrors, loadConfig } from "./config/config.js";
+import { OPTIONS } from "./config/options.js";
+import { createLogger } from "./log.js";
+import { loadKubeConfig, startRuntime } from "./main.js";
+import { SOURCE_KINDS } from "./metrics-sources/index.js";
+
+const USAGE = `kubenap — puts idle Deployments to sleep and wakes them on the first request
+
+Usage:
+  kubenap run [options]     run the deployment monitor and the wake handler
+  kubenap help              this text
+
+Options of run (flag, environment variable, default). A YAML file given with --config or
+KUBENAP_CONFIG may set the same options by camelCase name; flags win over env, env over file.
+${Object.values(OPTIONS)
+  .map((d) => `  --${d.flag.padEnd(18)} ${d.env.padEnd(28)} ${(d.default || '""').padEnd(16)} ${d.doc}`)
+  .join("\n")}
+
+Metrics sources: ${SOURCE_KINDS.join(", ")}
+
+Deployment labels and annotations:
+${Object.values(KEYS)
+  .map((k) => `  ${k.key.padEnd(30)} ${k.on.padEnd(10)} ${k.writer === "user" ? "set by you" : "written by KubeNap"}: ${k.doc}`)
+  .join("\n")}
+`;
+
+async function run(argv: string[]): Promise<number> {
+  let cfg;
+  try {
+    cfg = loadConfig({ argv, env: process.env, hostname: hostname(), pid: process.pid });
+  } catch (err) {
+    if (err instanceof ConfigErrors) {
+      process.stderr.write(`${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  if (!(SOURCE_KINDS as string[]).includes(cfg.metricsSource)) {
+    process.stderr.write(`invalid configuration: unknown metrics source "${cfg.metricsSource}"; available: ${SOURCE_KINDS.join(", ")}\n`);
+    return 2;
+  }
+  const logger = createLogger({ format: cfg.logFormat, level: cfg.logLevel });
+  process.on("unhandledRejection", (reason) => {
+    logger.error("unhandled rejection", { reason: reason instanceof Error ? reason.message : String(reason) });
+  });
+  const kc = loadKubeConfig(cfg.kubeconfig);
+  const runtime = await startRuntime(cfg, kc, logger);
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string): void => {
+      logger.info("stopping", { signal });
+      void runtime.stop().finally(resolve);
+    };
+    process.once("SIGTERM", () => stop("SIGTERM"));
+    process.once("SIGINT", () => stop("SIGINT"));
+  });
+  return 0;
+}
+
+const [cmd, ...rest] = process.argv.slice(2);
+if (cmd === "run") {
+  if (rest.includes("--help")) process.stdout.write(USAGE);
+  else process.exitCode = await run(rest);
+} else if (cmd === undefined || cmd === "help" || cmd === "--help") {
+  process.stdout.write(USAGE);
+} else {
+  process.stderr.write(`unknown command "${cmd}"\n\n${USAGE}`);
+  process.exitCode = 2;
+}

@@ -1,0 +1,170 @@
+import fetch, { type RequestInit, type Response } from "node-fetch";
+import {
+  AppsV1Api,
+  CoreV1Api,
+  DiscoveryV1Api,
+  KubeConfig,
+  Watch,
+  type KubernetesObject,
+  type V1Deployment,
+  type V1EndpointSlice,
+  type CoreV1Event,
+} from "@kubernetes/client-node";
+
+/** The test plane's kubeconfig (set by test/cluster/global-setup.ts). */
+export function testKubeConfig(): KubeConfig {
+  const path = process.env.KUBENAP_TEST_KUBECONFIG;
+  if (!path) throw new Error("KUBENAP_TEST_KUBECONFIG is not set: the control plane did not start (see global setup)");
+  const kc = new KubeConfig();
+  kc.loadFromFile(path);
+  return kc;
+}
+
+/** API clients for tests. */
+export function clients(kc = testKubeConfig()) {
+  return {
+    kc,
+    apps: kc.makeApiClient(AppsV1Api),
+    core: kc.makeApiClient(CoreV1Api),
+    discovery: kc.makeApiClient(DiscoveryV1Api),
+  };
+}
+
+let counter = 0;
+/** A fresh namespace for one test file (or test), with its default ServiceAccount present. */
+export async function freshNamespace(prefix: string): Promise<string> {
+  const { core, kc } = clients();
+  const name = `${prefix}-${process.pid}-${++counter}-${Date.now().toString(36)}`.slice(0, 63);
+  await core.createNamespace({ body: { metadata: { name } } });
+  await waitFor(kc, `/api/v1/namespaces/${name}/serviceaccounts`, (sa: KubernetesObject) => sa.metadata?.name === "default", 30_000);
+  return name;
+}
+
+/** Options of a test Deployment. */
+export interface AppSpec {
+  replicas: number;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  service?: boolean;
+}
+
+/** Creates a Deployment (and a Service fronting it unless service: false). */
+export async function createApp(namespace: string, name: string, spec: AppSpec): Promise<V1Deployment> {
+  const { apps, core } = clients();
+  const podLabels = { app: name };
+  const dep = await apps.createNamespacedDeployment({
+    namespace,
+    body: {
+      metadata: { name, labels: spec.labels ?? {}, annotations: spec.annotations ?? {} },
+      spec: {
+        replicas: spec.replicas,
+        selector: { matchLabels: podLabels },
+        template: {
+          metadata: { labels: podLabels },
+          spec: { containers: [{ name: "app", image: "example.invalid/app:1", ports: [{ containerPort: 8080 }] }] },
+        },
+      },
+    },
+  });
+  if (spec.service !== false) {
+    await core.createNamespacedService({
+      namespace,
+      body: { metadata: { name }, spec: { selector: podLabels, ports: [{ port: 80, targetPort: 8080 }] } },
+    });
+  }
+  return dep;
+}
+
+/**
+ * Resolves with the first object at `path` (a collection) that satisfies `pred`, looking at the
+ * current list first and then at watch events. Rejects after timeoutMs with what it last saw.
+ */
+export function waitFor<T extends KubernetesObject>(
+  kc: KubeConfig,
+  path: string,
+  pred: (obj: T) => boolean,
+  timeoutMs: number,
+  query: Record<string, string> = {},
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let last: T | undefined;
+    let req: AbortController | undefined;
+    let settled = false;
+    const finish = (err: Error | undefined, obj?: T): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      req?.abort();
+      if (err) reject(err);
+      else resolve(obj as T);
+    };
+    const timer = setTimeout(
+      () => finish(new Error(`timed out after ${timeoutMs} ms waiting on ${path}; last seen: ${JSON.stringify(last?.metadata?.name)} ${JSON.stringify((last as { spec?: unknown })?.spec ?? "")} ${JSON.stringify((last as { status?: unknown })?.status ?? "")}`.slice(0, 2000))),
+      timeoutMs,
+    );
+    const start = async (): Promise<void> => {
+      const list = await rawList<T>(kc, path, query);
+      for (const item of list.items) {
+        last = item;
+        if (pred(item)) return finish(undefined, item);
+      }
+      const watch = new Watch(kc);
+      req = await watch.watch(
+        path,
+        { ...query, resourceVersion: list.metadata?.resourceVersion ?? "", allowWatchBookmarks: "false" },
+        (type: string, obj: T) => {
+          if (type === "DELETED" || type === "BOOKMARK") return;
+          last = obj;
+          if (pred(obj)) finish(undefined, obj);
+        },
+        (err: unknown) => {
+          if (!settled) void start().catch((e: unknown) => finish(e as Error));
+          void err;
+        },
+      );
+    };
+    start().catch((e: unknown) => finish(e as Error));
+  });
+}
+
+async function rawList<T>(kc: KubeConfig, path: string, query: Record<string, string>): Promise<{ items: T[]; metadata?: { resourceVersion?: string } }> {
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new Error("no cluster in kubeconfig");
+  const url = new URL(cluster.server + path);
+  for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
+  const res = await kubeFetch(kc, url.toString());
+  if (!res.ok) throw new Error(`GET ${path}: HTTP ${res.status}`);
+  return (await res.json()) as { items: T[]; metadata?: { resourceVersion?: string } };
+}
+
+/** GET against the API server with the kubeconfig's TLS and credentials (global fetch ignores the agent). */
+export async function kubeFetch(kc: KubeConfig, url: string): Promise<Response> {
+  const init = await kc.applyToFetchOptions({});
+  return fetch(url, init as unknown as RequestInit);
+}
+
+/** Waits for a Deployment matching pred. */
+export function waitForDeployment(namespace: string, name: string, pred: (d: V1Deployment) => boolean, timeoutMs = 30_000): Promise<V1Deployment> {
+  return waitFor<V1Deployment>(testKubeConfig(), `/apis/apps/v1/namespaces/${namespace}/deployments`, (d) => d.metadata?.name === name && pred(d), timeoutMs, {
+    fieldSelector: `metadata.name=${name}`,
+  });
+}
+
+/** Waits for an Event with this reason on the named Deployment. */
+export function waitForEvent(namespace: string, name: string, reason: string, timeoutMs = 30_000): Promise<CoreV1Event> {
+  return waitFor<CoreV1Event>(testKubeConfig(), `/api/v1/namespaces/${namespace}/events`, (e) => e.involvedObject?.name === name && e.reason === reason, timeoutMs);
+}
+
+/** Ready endpoints of a Service right now. */
+export async function readyEndpoints(namespace: string, service: string): Promise<number> {
+  const { discovery } = clients();
+  const list = await discovery.listNamespacedEndpointSlice({ namespace, labelSelector: `kubernetes.io/service-name=${service}` });
+  return list.items.flatMap((s: V1EndpointSlice) => s.endpoints ?? []).filter((e) => e.conditions?.ready !== false).length;
+}
+
+/** Events with a reason on a Deployment right now. */
+export async function eventsFor(namespace: string, name: string, reason?: string): Promise<CoreV1Event[]> {
+  const { core } = clients();
+  const list = await core.listNamespacedEvent({ namespace });
+  return list.items.filter((e) => e.involvedObject?.name === name && (!reason || e.reason === reason));
+}
