@@ -17,6 +17,7 @@ export default {
       testMatch: ["<rootDir>/test/integration/**/*.test.ts"],
       globalSetup: "<rootDir>/test/cluster/global-setup.js",
       globalTeardown: "<rootDir>/test/cluster/global-teardown.js",
+      setupFilesAfterEnv: ["<rootDir>/test/integration/setup.ts"],
     },
   ],
 };

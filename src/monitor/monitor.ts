@@ -81,6 +81,7 @@ export class Monitor {
     this.timer = this.d.timers.setTimeout(() => {
       this.timer = undefined;
       void this.sweep()
+        .then((r) => this.log.debug("sweep done", { considered: r.considered, slept: r.slept.length, conflicts: r.conflicts.length, invalid: r.invalid.length, unknown: r.unknown.length }))
         .catch((err: unknown) => this.log.error("sweep failed", errorFields(err)))
         .finally(() => {
           if (this.running) this.schedule(this.d.sweepIntervalMs);

@@ -102,7 +102,9 @@ export function createWakeApp(d: WakeAppDeps): express.Express {
     }
     res.set(STATE_HEADER, "waking");
     const now = d.clock.now();
-    const readyAt = d.readiness.readyAt(target);
+    // After a restart readiness looks "old"; a recent kubenap/wokeAt still counts as the wake's start.
+    const seenReady = d.readiness.readyAt(target);
+    const readyAt = seenReady === undefined ? undefined : Math.max(seenReady, target.policy.wokeAt?.getTime() ?? 0);
     if (readyAt !== undefined && now - readyAt > d.limits.loopGuardMs) {
       res.set(STATE_HEADER, "ready");
       return done(req, res, 502, "The app answered with an error",

@@ -79,7 +79,7 @@ build_kwok() {
   [ -d "$mod" ] || (cd /tmp && go mod download "sigs.k8s.io/kwok@$KWOK_VERSION" >&2)
   local f
   for f in node/fast/node-initialize node/heartbeat-with-lease/node-heartbeat-with-lease \
-    pod/fast/pod-ready pod/fast/pod-complete pod/fast/pod-delete; do
+    pod/fast/pod-complete pod/fast/pod-delete; do
     install -m 0644 "$mod/kustomize/stage/$f.yaml" "$OUT/stages/"
   done
 }

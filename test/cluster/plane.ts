@@ -17,10 +17,15 @@ export interface Plane {
   server: string;
   binDir: string;
   stop(): Promise<void>;
+  /** Stops one component (e.g. kube-apiserver) to test outages; startComponent brings it back. */
+  stopComponent(name: string): Promise<void>;
+  /** Restarts a stopped component with its original arguments and waits until it is healthy. */
+  startComponent(name: string): Promise<void>;
 }
 
 interface Component {
   name: string;
+  args: string[];
   proc: ChildProcess;
   log: string;
   exited: Promise<number | null>;
@@ -70,8 +75,10 @@ class PlaneStarter {
     proc.stdout?.pipe(out);
     proc.stderr?.pipe(out);
     const exited = new Promise<number | null>((resolve) => proc.once("exit", (code) => resolve(code)));
-    const c = { name, proc, log, exited };
-    this.components.push(c);
+    const c = { name, args, proc, log, exited };
+    const i = this.components.findIndex((x) => x.name === name);
+    if (i >= 0) this.components[i] = c;
+    else this.components.push(c);
     return c;
   }
 
@@ -98,13 +105,21 @@ class PlaneStarter {
   }
 
   async stopAll(): Promise<void> {
-    for (const c of [...this.components].reverse()) {
-      if (c.proc.exitCode !== null || c.proc.signalCode !== null) continue;
-      c.proc.kill("SIGTERM");
-      const killed = setTimeout(() => c.proc.kill("SIGKILL"), 5_000);
-      await c.exited;
-      clearTimeout(killed);
-    }
+    for (const c of [...this.components].reverse()) await this.stopOne(c);
+  }
+
+  find(name: string): Component {
+    const c = this.components.find((x) => x.name === name);
+    if (!c) throw new Error(`no component ${name}`);
+    return c;
+  }
+
+  async stopOne(c: Component): Promise<void> {
+    if (c.proc.exitCode !== null || c.proc.signalCode !== null) return;
+    c.proc.kill("SIGTERM");
+    const killed = setTimeout(() => c.proc.kill("SIGKILL"), 5_000);
+    await c.exited;
+    clearTimeout(killed);
   }
 }
 
@@ -220,12 +235,16 @@ export async function startPlane(opts: PlaneOptions = {}): Promise<Plane> {
       `--cert-dir=${join(dir, "scheduler-certs")}`,
     ]);
     const stageDir = join(cache, "stages");
-    const stages = ["node-initialize", "node-heartbeat-with-lease", "pod-ready", "pod-complete", "pod-delete"];
+    // pod-ready comes from this repo: kwok's fast stage plus a per-pod delay annotation.
+    const stages = ["node-initialize", "node-heartbeat-with-lease", "pod-complete", "pod-delete"].map((st) =>
+      join(stageDir, `${st}.yaml`),
+    );
+    stages.push(join(HERE, "stages", "pod-ready.yaml"));
     const kwok = s.start("kwok", [
       `--kubeconfig=${kubeconfig}`,
       "--manage-all-nodes=true",
       `--server-address=127.0.0.1:${kwokPort}`,
-      ...stages.map((st) => `--config=${join(stageDir, `${st}.yaml`)}`),
+      ...stages.map((st) => `--config=${st}`),
     ]);
     await Promise.all([
       s.waitHealthy(kcm, `https://127.0.0.1:${kcmPort}/healthz`, null),
@@ -260,5 +279,18 @@ export async function startPlane(opts: PlaneOptions = {}): Promise<Plane> {
     // Keep the logs for post-mortems; drop etcd's data, which is most of the disk.
     rmSync(join(dir, "etcd"), { recursive: true, force: true });
   };
-  return { dir, kubeconfig, server, binDir, stop };
+  const health: Record<string, string> = { "kube-apiserver": `${server}/readyz` };
+  return {
+    dir,
+    kubeconfig,
+    server,
+    binDir,
+    stop,
+    stopComponent: (name) => s.stopOne(s.find(name)),
+    startComponent: async (name) => {
+      const c = s.start(name, s.find(name).args);
+      const url = health[name];
+      if (url) await s.waitHealthy(c, url, pki);
+    },
+  };
 }

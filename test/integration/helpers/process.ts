@@ -1,0 +1,70 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { dirname, join } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+
+/** A KubeNap process (src/cli-like, with a test source) whose JSON log lines tests can await. */
+export class KubenapProcess {
+  readonly child: ChildProcess;
+  private readonly lines: Record<string, unknown>[] = [];
+  private readonly waiters: { pred: (l: Record<string, unknown>) => boolean; resolve: (l: Record<string, unknown>) => void }[] = [];
+  readonly exited: Promise<void>;
+
+  constructor(args: string[]) {
+    this.child = spawn(process.execPath, ["--import", "tsx", join(HERE, "kubenap-process.ts"), ...args], {
+      stdio: ["ignore", "pipe", "pipe"],
+      cwd: join(HERE, "..", "..", ".."),
+      env: { ...process.env },
+    });
+    this.exited = new Promise((r) => this.child.once("exit", () => r()));
+    for (const stream of [this.child.stdout, this.child.stderr]) {
+      if (!stream) continue;
+      createInterface({ input: stream }).on("line", (text) => {
+        let line: Record<string, unknown>;
+        try {
+          line = JSON.parse(text) as Record<string, unknown>;
+        } catch {
+          line = { message: text };
+        }
+        this.lines.push(line);
+        for (const w of [...this.waiters]) {
+          if (w.pred(line)) {
+            this.waiters.splice(this.waiters.indexOf(w), 1);
+            w.resolve(line);
+          }
+        }
+      });
+    }
+  }
+
+  /** Resolves with the first log line (past or future) that matches; rejects after timeoutMs. */
+  waitLog(pred: (l: Record<string, unknown>) => boolean, timeoutMs = 30_000, includePast = true): Promise<Record<string, unknown>> {
+    const past = includePast ? this.lines.find(pred) : undefined;
+    if (past) return Promise.resolve(past);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const tail = this.lines.slice(-15).map((l) => JSON.stringify(l)).join("\n");
+        reject(new Error(`log line not seen within ${timeoutMs} ms; last lines:\n${tail}`));
+      }, timeoutMs);
+      this.waiters.push({ pred, resolve: (l) => (clearTimeout(timer), resolve(l)) });
+    });
+  }
+
+  /** Number of log lines so far (to wait only for lines after this point). */
+  get seen(): number {
+    return this.lines.length;
+  }
+
+  async kill(signal: NodeJS.Signals = "SIGKILL"): Promise<void> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
+    await this.exited;
+  }
+}
+
+/** Waits for the "wake handler listening" line and returns its port. */
+export async function wakePortOf(p: KubenapProcess): Promise<number> {
+  const line = await p.waitLog((l) => l.message === "wake handler listening");
+  return Number(line.port);
+}
