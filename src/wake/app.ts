@@ -83,7 +83,7 @@ export function createWakeApp(d: WakeAppDeps): express.Express {
     let target: WakeTarget;
     let location: string;
     try {
-      if (req.originalUrl.length > 8192) throw new BadWakeRequest(414, "request URL too long");
+      if (req.originalUrl.length > 8192) throw new BadWakeRequest(400, "request URL longer than 8 KiB");
       const path = originalPath(header(req, "x-original-uri") ?? header(req, "x-forwarded-uri"));
       const host = requestHost(header(req, "x-forwarded-host") ?? header(req, "host"));
       const params = req.params as { namespace?: string; deployment?: string };

@@ -8,7 +8,7 @@ const HOST = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]
 /** The request's original path and query, from the ingress's headers; validated. */
 export function originalPath(headerValue: string | undefined): string {
   const path = headerValue ?? "/";
-  if (path.length > MAX_URL) throw new BadWakeRequest(414, `the original URL is longer than ${MAX_URL} bytes`);
+  if (path.length > MAX_URL) throw new BadWakeRequest(400, `the original URL is longer than ${MAX_URL} bytes`);
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f\s]/.test(path)) throw new BadWakeRequest(400, "the original URL contains control characters or spaces");
   if (!path.startsWith("/") || path.startsWith("//") || path.startsWith("/\\") || path.includes("\\")) {

@@ -1,3 +1,4 @@
+import { request as httpRequest } from "node:http";
 import fetch, { type RequestInit, type Response } from "node-fetch";
 import {
   AppsV1Api,
@@ -46,6 +47,8 @@ export interface AppSpec {
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
   service?: boolean;
+  /** Pod template annotations, e.g. pod-ready.stage.kwok.x-k8s.io/delay to model a slow start. */
+  podAnnotations?: Record<string, string>;
 }
 
 /** Creates a Deployment (and a Service fronting it unless service: false). */
@@ -60,7 +63,7 @@ export async function createApp(namespace: string, name: string, spec: AppSpec):
         replicas: spec.replicas,
         selector: { matchLabels: podLabels },
         template: {
-          metadata: { labels: podLabels },
+          metadata: { labels: podLabels, annotations: spec.podAnnotations ?? {} },
           spec: { containers: [{ name: "app", image: "example.invalid/app:1", ports: [{ containerPort: 8080 }] }] },
         },
       },
@@ -167,4 +170,45 @@ export async function eventsFor(namespace: string, name: string, reason?: string
   const { core } = clients();
   const list = await core.listNamespacedEvent({ namespace });
   return list.items.filter((e) => e.involvedObject?.name === name && (!reason || e.reason === reason));
+}
+
+/** Creates an Ingress routing host (all paths) to a Service. */
+export async function createIngress(namespace: string, name: string, host: string, service: string): Promise<void> {
+  const { kc } = clients();
+  const { NetworkingV1Api } = await import("@kubernetes/client-node");
+  await kc.makeApiClient(NetworkingV1Api).createNamespacedIngress({
+    namespace,
+    body: {
+      metadata: { name },
+      spec: {
+        rules: [
+          {
+            host,
+            http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: service, port: { number: 80 } } } }] },
+          },
+        ],
+      },
+    },
+  });
+}
+
+/** A plain HTTP answer. */
+export interface HttpAnswer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/** GET with exactly the headers given (fetch refuses to set Host); a fresh connection per request. */
+export function httpGet(port: number, path: string, headers: Record<string, string> = {}): Promise<HttpAnswer> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: "127.0.0.1", port, path, headers, agent: false }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (d: string) => (body += d));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
 }

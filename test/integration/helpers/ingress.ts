@@ -1,0 +1,64 @@
+import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { readyEndpoints } from "./kube.js";
+
+/** Where the stand-in ingress sends traffic. */
+export interface IngressRoute {
+  namespace: string;
+  service: string;
+  ingress: string;
+  /** The app itself, on 127.0.0.1 (kwok pod IPs are never contacted). */
+  appPort: number;
+  wakePort: number;
+}
+
+/**
+ * Integration-level stand-in for ingress-nginx's behaviour (real NGINX/Traefik are the e2e suite):
+ * while the Service has a ready endpoint it proxies to the app; otherwise it answers from the
+ * default backend (KubeNap) with the headers ingress-nginx sends (X-Code, X-Namespace, …) plus the
+ * client's own headers, as NGINX's error_page does.
+ */
+export async function startIngress(route: IngressRoute): Promise<{ port: number; close(): Promise<void> }> {
+  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    void (async () => {
+      const ready = (await readyEndpoints(route.namespace, route.service)) > 0;
+      const headers = { ...req.headers };
+      const target = ready
+        ? { port: route.appPort, path: req.url ?? "/", headers }
+        : {
+            port: route.wakePort,
+            path: "/wake",
+            headers: {
+              ...headers,
+              "x-code": "503",
+              "x-format": req.headers.accept ?? "",
+              "x-original-uri": req.url ?? "/",
+              "x-namespace": route.namespace,
+              "x-ingress-name": route.ingress,
+              "x-service-name": route.service,
+              "x-service-port": "80",
+            },
+          };
+      const up = request({ host: "127.0.0.1", port: target.port, path: target.path, method: req.method, headers: target.headers }, (r) => {
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        r.pipe(res);
+      });
+      up.on("error", () => res.writeHead(502).end("upstream error\n"));
+      req.pipe(up);
+    })().catch(() => res.writeHead(500).end());
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const addr = server.address();
+  const port = typeof addr === "object" && addr ? addr.port : 0;
+  return { port, close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }) };
+}
+
+/** The app: answers every request on 127.0.0.1 with a recognisable page. */
+export async function startApp(): Promise<{ port: number; close(): Promise<void> }> {
+  const server = createServer((req, res) => {
+    res.writeHead(200, { "content-type": "text/html" }).end(`<!doctype html><title>app</title><h1 id="app">hello from the app</h1><p>${req.url ?? ""}</p>`);
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const addr = server.address();
+  const port = typeof addr === "object" && addr ? addr.port : 0;
+  return { port, close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }) };
+}
