@@ -80,6 +80,10 @@ export function createWakeApp(d: WakeAppDeps): express.Express {
 
   async function handleWake(req: Request, res: Response): Promise<void> {
     const wantsHtml = (header(req, "accept") ?? "").includes("text/html");
+    if (!d.ready()) {
+      return done(req, res, 503, "KubeNap is starting", "KubeNap has not finished reading the cluster yet; retry shortly", wantsHtml,
+        { "Retry-After": String(d.limits.retryAfterSeconds) });
+    }
     let target: WakeTarget;
     let location: string;
     try {

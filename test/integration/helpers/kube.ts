@@ -125,6 +125,7 @@ export function waitFor<T extends KubernetesObject>(
           void err;
         },
       );
+      if (settled) req.abort();
     };
     start().catch((e: unknown) => finish(e as Error));
   });

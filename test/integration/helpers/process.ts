@@ -63,8 +63,9 @@ export class KubenapProcess {
   }
 }
 
-/** Waits for the "wake handler listening" line and returns its port. */
+/** Waits until the process serves wakes (listening, informers synced) and returns its port. */
 export async function wakePortOf(p: KubenapProcess): Promise<number> {
   const line = await p.waitLog((l) => l.message === "wake handler listening");
+  await p.waitLog((l) => l.message === "informers synced");
   return Number(line.port);
 }
