@@ -23,7 +23,10 @@ Metrics sources: ${SOURCE_KINDS.join(", ")}
 
 Deployment labels and annotations:
 ${Object.values(KEYS)
-  .map((k) => `  ${k.key.padEnd(30)} ${k.on.padEnd(10)} ${k.writer === "user" ? "set by you" : "written by KubeNap"}: ${k.doc}`)
+  .map(
+    (k) =>
+      `  ${k.key.padEnd(30)} ${k.on.padEnd(10)} ${k.writer === "user" ? "set by you" : "written by KubeNap"}: ${k.doc}`,
+  )
   .join("\n")}
 `;
 
@@ -39,12 +42,16 @@ async function run(argv: string[]): Promise<number> {
     throw err;
   }
   if (!(SOURCE_KINDS as string[]).includes(cfg.metricsSource)) {
-    process.stderr.write(`invalid configuration: unknown metrics source "${cfg.metricsSource}"; available: ${SOURCE_KINDS.join(", ")}\n`);
+    process.stderr.write(
+      `invalid configuration: unknown metrics source "${cfg.metricsSource}"; available: ${SOURCE_KINDS.join(", ")}\n`,
+    );
     return 2;
   }
   const logger = createLogger({ format: cfg.logFormat, level: cfg.logLevel });
   process.on("unhandledRejection", (reason) => {
-    logger.error("unhandled rejection", { reason: reason instanceof Error ? reason.message : String(reason) });
+    logger.error("unhandled rejection", {
+      reason: reason instanceof Error ? reason.message : String(reason),
+    });
   });
   const kc = loadKubeConfig(cfg.kubeconfig);
   const runtime = await startRuntime(cfg, kc, logger);

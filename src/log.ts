@@ -18,5 +18,9 @@ export function createLogger(o: LogOptions): winston.Logger {
             return `${String(timestamp)} ${level.padEnd(5)} ${String(message)}${fields}`;
           }),
         );
-  return winston.createLogger({ level: o.level, format, transports: [new winston.transports.Console({ stderrLevels: ["error", "warn", "info", "debug"] })] });
+  return winston.createLogger({
+    level: o.level,
+    format,
+    transports: [new winston.transports.Console({ stderrLevels: ["error", "warn", "info", "debug"] })],
+  });
 }

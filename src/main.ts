@@ -56,7 +56,12 @@ export interface Runtime {
 }
 
 /** Builds every real client and component from the configuration, starts them, and returns the handle. */
-export async function startRuntime(cfg: Readonly<Config>, kc: KubeConfig, logger: Logger, o: RuntimeOverrides = {}): Promise<Runtime> {
+export async function startRuntime(
+  cfg: Readonly<Config>,
+  kc: KubeConfig,
+  logger: Logger,
+  o: RuntimeOverrides = {},
+): Promise<Runtime> {
   const clock = o.clock ?? systemClock;
   const apps = kc.makeApiClient(AppsV1Api);
   const core = kc.makeApiClient(CoreV1Api);
@@ -75,24 +80,44 @@ export async function startRuntime(cfg: Readonly<Config>, kc: KubeConfig, logger
   const scoped = (group: string, resource: string) => (n: string | undefined) =>
     n ? `${group}/namespaces/${n}/${resource}` : `${group}/${resource}`;
   const deployments = new WatchSet<V1Deployment>(
-    kc, scoped("/apis/apps/v1", "deployments"),
-    (n) => (n ? apps.listNamespacedDeployment({ namespace: n, labelSelector: `${KEYS.enabled.key}=true` }) : apps.listDeploymentForAllNamespaces({ labelSelector: `${KEYS.enabled.key}=true` })),
-    ns, watchLog, clock, `${KEYS.enabled.key}=true`,
+    kc,
+    scoped("/apis/apps/v1", "deployments"),
+    (n) =>
+      n
+        ? apps.listNamespacedDeployment({ namespace: n, labelSelector: `${KEYS.enabled.key}=true` })
+        : apps.listDeploymentForAllNamespaces({ labelSelector: `${KEYS.enabled.key}=true` }),
+    ns,
+    watchLog,
+    clock,
+    `${KEYS.enabled.key}=true`,
   );
   const services = new WatchSet<V1Service>(
-    kc, scoped("/api/v1", "services"),
+    kc,
+    scoped("/api/v1", "services"),
     (n) => (n ? core.listNamespacedService({ namespace: n }) : core.listServiceForAllNamespaces()),
-    ns, watchLog, clock,
+    ns,
+    watchLog,
+    clock,
   );
   const ingresses = new WatchSet<V1Ingress>(
-    kc, scoped("/apis/networking.k8s.io/v1", "ingresses"),
-    (n) => (n ? networking.listNamespacedIngress({ namespace: n }) : networking.listIngressForAllNamespaces()),
-    ns, watchLog, clock,
+    kc,
+    scoped("/apis/networking.k8s.io/v1", "ingresses"),
+    (n) =>
+      n ? networking.listNamespacedIngress({ namespace: n }) : networking.listIngressForAllNamespaces(),
+    ns,
+    watchLog,
+    clock,
   );
   const slices = new WatchSet<V1EndpointSlice>(
-    kc, scoped("/apis/discovery.k8s.io/v1", "endpointslices"),
-    (n) => (n ? discovery.listNamespacedEndpointSlice({ namespace: n }) : discovery.listEndpointSliceForAllNamespaces()),
-    ns, watchLog, clock,
+    kc,
+    scoped("/apis/discovery.k8s.io/v1", "endpointslices"),
+    (n) =>
+      n
+        ? discovery.listNamespacedEndpointSlice({ namespace: n })
+        : discovery.listEndpointSliceForAllNamespaces(),
+    ns,
+    watchLog,
+    clock,
   );
   const informers = [deployments, services, ingresses, slices];
   const synced = (): boolean => informers.every((i) => i.synced);
@@ -103,22 +128,49 @@ export async function startRuntime(cfg: Readonly<Config>, kc: KubeConfig, logger
   const events = new EventRecorder(core, clock, logger.child({ component: "events" }), cfg.identity);
   const scaler = new DeploymentScaler(apps);
   const monitor = new Monitor({
-    deployments, sources, scaler, events, clock, timers: clock, logger, defaults,
+    deployments,
+    sources,
+    scaler,
+    events,
+    clock,
+    timers: clock,
+    logger,
+    defaults,
     hpas: new ApiHpaLookup(kc.makeApiClient(AutoscalingV2Api), ns),
     sweepIntervalMs: cfg.sweepIntervalMs,
   });
   const metrics = new WakeMetrics(true);
-  const waker = new Waker({ scaler, readiness, events, clock, timers: clock, logger, metrics, defaults, sourceKinds });
+  const waker = new Waker({
+    scaler,
+    readiness,
+    events,
+    clock,
+    timers: clock,
+    logger,
+    metrics,
+    defaults,
+    sourceKinds,
+  });
   const targets = new TargetIndex(deployments, services, ingresses, defaults, sourceKinds);
 
   let server: Server | undefined;
   let wakePort: number | undefined;
   if (cfg.wakePort > 0) {
     const app = createWakeApp({
-      targets, waker, readiness, logger, metrics, clock, timers: clock, ready: synced,
+      targets,
+      waker,
+      readiness,
+      logger,
+      metrics,
+      clock,
+      timers: clock,
+      ready: synced,
       limits: {
-        holdLimitMs: cfg.holdLimitMs, settleDelayMs: cfg.settleDelayMs, loopGuardMs: cfg.loopGuardMs,
-        maxHeldPerApp: cfg.maxHeldPerApp, retryAfterSeconds: cfg.retryAfter,
+        holdLimitMs: cfg.holdLimitMs,
+        settleDelayMs: cfg.settleDelayMs,
+        loopGuardMs: cfg.loopGuardMs,
+        maxHeldPerApp: cfg.maxHeldPerApp,
+        retryAfterSeconds: cfg.retryAfter,
       },
     });
     server = createServer({ maxHeaderSize: 16 * 1024 }, app);
@@ -135,16 +187,23 @@ export async function startRuntime(cfg: Readonly<Config>, kc: KubeConfig, logger
   await Promise.all(informers.map((i) => i.start()));
   logger.info("informers synced", { namespaces: ns.length ? ns : "all" });
   if (cfg.metricsSource === "none" && !o.sources) {
-    logger.warn("no metrics source configured: KubeNap is not in the traffic path, so it cannot tell when an app is idle and will put nothing to sleep; set --metrics-source");
+    logger.warn(
+      "no metrics source configured: KubeNap is not in the traffic path, so it cannot tell when an app is idle and will put nothing to sleep; set --metrics-source",
+    );
   }
 
   let leader: LeaderElector | undefined;
   if (cfg.leaderElection) {
     leader = new LeaderElector({
       coordination: kc.makeApiClient(CoordinationV1Api),
-      namespace: cfg.leaseNamespace, name: cfg.leaseName, identity: cfg.identity,
-      leaseDurationMs: cfg.leaseDurationMs, retryPeriodMs: cfg.leaseRetryMs,
-      clock, timers: clock, logger: logger.child({ component: "leader" }),
+      namespace: cfg.leaseNamespace,
+      name: cfg.leaseName,
+      identity: cfg.identity,
+      leaseDurationMs: cfg.leaseDurationMs,
+      retryPeriodMs: cfg.leaseRetryMs,
+      clock,
+      timers: clock,
+      logger: logger.child({ component: "leader" }),
       onStartedLeading: () => monitor.start(),
       onStoppedLeading: () => void monitor.stop(),
     });
@@ -154,7 +213,10 @@ export async function startRuntime(cfg: Readonly<Config>, kc: KubeConfig, logger
   }
 
   return {
-    monitor, leader, server, wakePort,
+    monitor,
+    leader,
+    server,
+    wakePort,
     async stop() {
       await leader?.stop();
       await monitor.stop();

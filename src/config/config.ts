@@ -109,7 +109,12 @@ function convert(d: OptionDeclaration, text: string): Converted {
     case "enum":
       return d.values?.includes(text) ? ok(text) : no(`expected one of ${d.values?.join(", ")}`);
     case "list":
-      return ok(text.split(",").map((s) => s.trim()).filter(Boolean));
+      return ok(
+        text
+          .split(",")
+          .map((s) => s.trim())
+          .filter(Boolean),
+      );
     default:
       return text.length > 4096 ? no("at most 4096 characters") : ok(text);
   }

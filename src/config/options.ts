@@ -35,28 +35,87 @@ const o = (
 
 /** All options of `kubenap run`. */
 export const OPTIONS = {
-  kubeconfig: o("kubeconfig", "string", "", "Path to a kubeconfig; empty: in-cluster config, else $KUBECONFIG or ~/.kube/config."),
+  kubeconfig: o(
+    "kubeconfig",
+    "string",
+    "",
+    "Path to a kubeconfig; empty: in-cluster config, else $KUBECONFIG or ~/.kube/config.",
+  ),
   namespaces: o("namespaces", "list", "", "Comma-separated namespaces to watch; empty: all namespaces."),
-  metricsSource: o("metrics-source", "string", "none", "Default traffic metrics source. With `none`, nothing is ever put to sleep."),
-  sweepIntervalMs: o("sweep-interval", "duration", "30s", "How often the monitor evaluates opted-in Deployments.", { min: 100 }),
+  metricsSource: o(
+    "metrics-source",
+    "string",
+    "none",
+    "Default traffic metrics source. With `none`, nothing is ever put to sleep.",
+  ),
+  sweepIntervalMs: o(
+    "sweep-interval",
+    "duration",
+    "30s",
+    "How often the monitor evaluates opted-in Deployments.",
+    { min: 100 },
+  ),
   idleAfterMs: o("idle-after", "duration", "15m", "Default kubenap/idleAfter.", { min: 1000 }),
   wakeTimeoutMs: o("wake-timeout", "duration", "5m", "Default kubenap/wakeTimeout.", { min: 1000 }),
   proxy: o("proxy", "enum", "nginx", "Default kubenap/proxy.", { values: ["istio", "nginx", "traefik"] }),
-  wakePort: o("wake-port", "integer", "8080", "Port of the wake handler (0 disables it).", { min: 0, max: 65535 }),
+  wakePort: o("wake-port", "integer", "8080", "Port of the wake handler (0 disables it).", {
+    min: 0,
+    max: 65535,
+  }),
   wakeAddress: o("wake-address", "string", "0.0.0.0", "Address the wake handler listens on."),
-  holdLimitMs: o("hold-limit", "duration", "20s", "Longest a wake request is held before the waiting page or 503.", { min: 0, max: 300_000 }),
-  settleDelayMs: o("settle-delay", "duration", "1s", "Pause after readiness before the 307, so the ingress sees the endpoints.", { min: 0, max: 60_000 }),
-  loopGuardMs: o("loop-guard", "duration", "15s", "After an app has been ready this long, ingress errors are the app's own (502).", { min: 0 }),
-  maxHeldPerApp: o("max-held-per-app", "integer", "1000", "Requests held at once for one app; more get 503.", { min: 1, max: 100_000 }),
+  holdLimitMs: o(
+    "hold-limit",
+    "duration",
+    "20s",
+    "Longest a wake request is held before the waiting page or 503.",
+    { min: 0, max: 300_000 },
+  ),
+  settleDelayMs: o(
+    "settle-delay",
+    "duration",
+    "1s",
+    "Pause after readiness before the 307, so the ingress sees the endpoints.",
+    { min: 0, max: 60_000 },
+  ),
+  loopGuardMs: o(
+    "loop-guard",
+    "duration",
+    "15s",
+    "After an app has been ready this long, ingress errors are the app's own (502).",
+    { min: 0 },
+  ),
+  maxHeldPerApp: o(
+    "max-held-per-app",
+    "integer",
+    "1000",
+    "Requests held at once for one app; more get 503.",
+    { min: 1, max: 100_000 },
+  ),
   retryAfter: o("retry-after", "integer", "5", "Retry-After seconds on 503 answers.", { min: 1, max: 3600 }),
-  leaderElection: o("leader-election", "boolean", "true", "Elect one active monitor through a Lease (wake handlers all serve)."),
+  leaderElection: o(
+    "leader-election",
+    "boolean",
+    "true",
+    "Elect one active monitor through a Lease (wake handlers all serve).",
+  ),
   leaseName: o("lease-name", "string", "kubenap-monitor", "Name of the leader election Lease."),
   leaseNamespace: o("lease-namespace", "string", "kubenap", "Namespace of the leader election Lease."),
-  leaseDurationMs: o("lease-duration", "duration", "15s", "How long a Lease is valid without renewal.", { min: 1000 }),
+  leaseDurationMs: o("lease-duration", "duration", "15s", "How long a Lease is valid without renewal.", {
+    min: 1000,
+  }),
   leaseRetryMs: o("lease-retry", "duration", "2s", "How often the Lease is renewed or tried.", { min: 100 }),
-  identity: o("identity", "string", "", "This replica's name in the Lease; empty: the host name and process id."),
-  logFormat: o("log-format", "enum", "json", "json for machines, text for a terminal.", { values: ["json", "text"] }),
-  logLevel: o("log-level", "enum", "info", "Least severe level logged.", { values: ["error", "warn", "info", "debug"] }),
+  identity: o(
+    "identity",
+    "string",
+    "",
+    "This replica's name in the Lease; empty: the host name and process id.",
+  ),
+  logFormat: o("log-format", "enum", "json", "json for machines, text for a terminal.", {
+    values: ["json", "text"],
+  }),
+  logLevel: o("log-level", "enum", "info", "Least severe level logged.", {
+    values: ["error", "warn", "info", "debug"],
+  }),
 } as const satisfies Record<string, OptionDeclaration>;
 
 /** An option's short name. */

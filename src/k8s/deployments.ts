@@ -62,7 +62,10 @@ export class DeploymentScaler {
           {
             name,
             namespace,
-            body: { metadata: { resourceVersion: dep.metadata?.resourceVersion, annotations }, spec: { replicas } },
+            body: {
+              metadata: { resourceVersion: dep.metadata?.resourceVersion, annotations },
+              spec: { replicas },
+            },
           },
           MERGE,
         );

@@ -68,7 +68,9 @@ export class EventRecorder implements EventSink {
             name,
             namespace,
             ...(dep.metadata?.uid !== undefined && { uid: dep.metadata.uid }),
-            ...(dep.metadata?.resourceVersion !== undefined && { resourceVersion: dep.metadata.resourceVersion }),
+            ...(dep.metadata?.resourceVersion !== undefined && {
+              resourceVersion: dep.metadata.resourceVersion,
+            }),
           },
           type,
           reason,
@@ -82,7 +84,12 @@ export class EventRecorder implements EventSink {
         },
       });
     } catch (err) {
-      this.logger.warn("could not write event", { namespace, deployment: name, eventReason: reason, error: errorFields(err) });
+      this.logger.warn("could not write event", {
+        namespace,
+        deployment: name,
+        eventReason: reason,
+        error: errorFields(err),
+      });
     }
   }
 }

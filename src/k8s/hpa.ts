@@ -1,4 +1,4 @@
-import type { AutoscalingV2Api, V2HorizontalPodAutoscaler } from "@kubernetes/client-node";
+import type { AutoscalingV2Api } from "@kubernetes/client-node";
 
 /** Finds Deployments that a HorizontalPodAutoscaler targets. */
 export interface HpaLookup {
@@ -17,9 +17,11 @@ export class ApiHpaLookup implements HpaLookup {
     const lists =
       this.namespaces.length === 0
         ? [await this.api.listHorizontalPodAutoscalerForAllNamespaces()]
-        : await Promise.all(this.namespaces.map((namespace) => this.api.listNamespacedHorizontalPodAutoscaler({ namespace })));
+        : await Promise.all(
+            this.namespaces.map((namespace) => this.api.listNamespacedHorizontalPodAutoscaler({ namespace })),
+          );
     const out = new Set<string>();
-    for (const hpa of lists.flatMap((l) => l.items as V2HorizontalPodAutoscaler[])) {
+    for (const hpa of lists.flatMap((l) => l.items)) {
       const ref = hpa.spec?.scaleTargetRef;
       if (ref?.kind === "Deployment") out.add(`${hpa.metadata?.namespace}/${ref.name}`);
     }

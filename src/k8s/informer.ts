@@ -1,4 +1,9 @@
-import { makeInformer, type KubeConfig, type KubernetesObject, type ListPromise } from "@kubernetes/client-node";
+import {
+  makeInformer,
+  type KubeConfig,
+  type KubernetesObject,
+  type ListPromise,
+} from "@kubernetes/client-node";
 import type { Logger } from "winston";
 import { errorFields } from "./errors.js";
 import type { Timers } from "../clock.js";
@@ -112,7 +117,11 @@ export class Watched<T extends KubernetesObject> {
     if (this.stopped || this.restartTimer !== undefined) return;
     const delay = this.backoffMs;
     this.backoffMs = Math.min(this.backoffMs * 2, this.opts.maxBackoffMs ?? 30_000);
-    this.opts.logger.warn("watch failed; restarting", { path: this.opts.path, delayMs: delay, ...errorFields(err) });
+    this.opts.logger.warn("watch failed; restarting", {
+      path: this.opts.path,
+      delayMs: delay,
+      ...errorFields(err),
+    });
     this.restartTimer = this.opts.timers.setTimeout(() => {
       this.restartTimer = undefined;
       if (!this.stopped) this.run();

@@ -49,10 +49,17 @@ export class LeaderElector {
     if (!this.leading) return;
     this.setLeading(false);
     try {
-      const lease = await this.o.coordination.readNamespacedLease({ name: this.o.name, namespace: this.o.namespace });
+      const lease = await this.o.coordination.readNamespacedLease({
+        name: this.o.name,
+        namespace: this.o.namespace,
+      });
       if (lease.spec?.holderIdentity === this.o.identity) {
         lease.spec.holderIdentity = undefined;
-        await this.o.coordination.replaceNamespacedLease({ name: this.o.name, namespace: this.o.namespace, body: lease });
+        await this.o.coordination.replaceNamespacedLease({
+          name: this.o.name,
+          namespace: this.o.namespace,
+          body: lease,
+        });
       }
     } catch (err) {
       this.o.logger.warn("could not release lease", errorFields(err));
@@ -67,7 +74,8 @@ export class LeaderElector {
     } catch (err) {
       this.o.logger.warn("lease update failed", errorFields(err));
       // Keep leading only while the last renewal is younger than the lease: after that another may hold it.
-      if (this.leading && this.o.clock.now() - this.lastRenew > this.o.leaseDurationMs * 0.8) this.setLeading(false);
+      if (this.leading && this.o.clock.now() - this.lastRenew > this.o.leaseDurationMs * 0.8)
+        this.setLeading(false);
     }
     if (!this.stopped) this.timer = this.o.timers.setTimeout(() => void this.tick(), this.o.retryPeriodMs);
   }
@@ -75,7 +83,10 @@ export class LeaderElector {
   private setLeading(value: boolean): void {
     if (value === this.leading) return;
     this.leading = value;
-    this.o.logger.info(value ? "became leader" : "lost leadership", { lease: this.o.name, identity: this.o.identity });
+    this.o.logger.info(value ? "became leader" : "lost leadership", {
+      lease: this.o.name,
+      identity: this.o.identity,
+    });
     if (value) this.o.onStartedLeading();
     else this.o.onStoppedLeading();
   }
@@ -96,7 +107,10 @@ export class LeaderElector {
       try {
         await coordination.createNamespacedLease({
           namespace,
-          body: { metadata: { name, namespace }, spec: { ...spec, acquireTime: new V1MicroTime(now), leaseTransitions: 0 } },
+          body: {
+            metadata: { name, namespace },
+            spec: { ...spec, acquireTime: new V1MicroTime(now), leaseTransitions: 0 },
+          },
         });
         return true;
       } catch (e) {

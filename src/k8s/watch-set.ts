@@ -5,7 +5,9 @@ import type { Cache } from "./cache.js";
 import { Watched, type ChangeHandler } from "./informer.js";
 
 /** Lists one resource, cluster-wide (namespace undefined) or in one namespace. */
-export type Lister<T extends KubernetesObject> = (namespace: string | undefined) => Promise<KubernetesListObject<T>>;
+export type Lister<T extends KubernetesObject> = (
+  namespace: string | undefined,
+) => Promise<KubernetesListObject<T>>;
 
 /** One informer cluster-wide, or one per configured namespace, behind one cache. */
 export class WatchSet<T extends KubernetesObject> implements Cache<T> {

@@ -22,10 +22,15 @@ export type Decision =
 export function decide(i: DecisionInput): Decision {
   const idle = i.policy.idleAfterMs;
   if (i.replicas <= 0) return { sleep: false, reason: "not-running", detail: "already at 0 replicas" };
-  if (i.hasHpa) return { sleep: false, reason: "hpa", detail: "a HorizontalPodAutoscaler targets this Deployment" };
+  if (i.hasHpa)
+    return { sleep: false, reason: "hpa", detail: "a HorizontalPodAutoscaler targets this Deployment" };
   const a = i.activity;
   if (a === undefined || a instanceof MetricsSourceError) {
-    return { sleep: false, reason: "unknown", detail: a?.message ?? "the source did not answer for this target" };
+    return {
+      sleep: false,
+      reason: "unknown",
+      detail: a?.message ?? "the source did not answer for this target",
+    };
   }
   const sinceStart = i.now - i.lastStartMs;
   if (sinceStart < idle) return { sleep: false, reason: "grace", detail: `started ${sinceStart} ms ago` };
@@ -34,7 +39,11 @@ export function decide(i: DecisionInput): Decision {
     idleFor = i.now - a.at.getTime();
   } else {
     if (a.lookbackMs < idle) {
-      return { sleep: false, reason: "unknown", detail: "the source's lookback window is shorter than idleAfter" };
+      return {
+        sleep: false,
+        reason: "unknown",
+        detail: "the source's lookback window is shorter than idleAfter",
+      };
     }
     idleFor = Math.min(a.lookbackMs, sinceStart);
   }

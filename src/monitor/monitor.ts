@@ -1,7 +1,13 @@
 import type { V1Deployment } from "@kubernetes/client-node";
 import type { Logger } from "winston";
 import { KEYS } from "../annotations/keys.js";
-import { describeProblem, isOptedIn, parsePolicy, type Policy, type PolicyDefaults } from "../annotations/policy.js";
+import {
+  describeProblem,
+  isOptedIn,
+  parsePolicy,
+  type Policy,
+  type PolicyDefaults,
+} from "../annotations/policy.js";
 import type { Clock, Timers } from "../clock.js";
 import { formatDuration } from "../duration.js";
 import type { DeploymentScaler } from "../k8s/deployments.js";
@@ -81,7 +87,15 @@ export class Monitor {
     this.timer = this.d.timers.setTimeout(() => {
       this.timer = undefined;
       void this.sweep()
-        .then((r) => this.log.debug("sweep done", { considered: r.considered, slept: r.slept.length, conflicts: r.conflicts.length, invalid: r.invalid.length, unknown: r.unknown.length }))
+        .then((r) =>
+          this.log.debug("sweep done", {
+            considered: r.considered,
+            slept: r.slept.length,
+            conflicts: r.conflicts.length,
+            invalid: r.invalid.length,
+            unknown: r.unknown.length,
+          }),
+        )
         .catch((err: unknown) => this.log.error("sweep failed", errorFields(err)))
         .finally(() => {
           if (this.running) this.schedule(this.d.sweepIntervalMs);
@@ -118,7 +132,10 @@ export class Monitor {
     try {
       hpaTargets = await this.d.hpas.deploymentTargets();
     } catch (err) {
-      this.log.warn("cannot list HorizontalPodAutoscalers; no Deployment sleeps this sweep", errorFields(err));
+      this.log.warn(
+        "cannot list HorizontalPodAutoscalers; no Deployment sleeps this sweep",
+        errorFields(err),
+      );
       report.unknown.push(...targets.map((t) => t.key));
       return report;
     }
@@ -137,9 +154,17 @@ export class Monitor {
       if (!decision.sleep) {
         if (decision.reason === "unknown") {
           report.unknown.push(t.key);
-          this.d.events.warning(t.dep, "MetricsSourceError", `cannot tell whether the app is idle: ${decision.detail}`);
+          this.d.events.warning(
+            t.dep,
+            "MetricsSourceError",
+            `cannot tell whether the app is idle: ${decision.detail}`,
+          );
         } else if (decision.reason === "hpa") {
-          this.d.events.warning(t.dep, "HPAConflict", "a HorizontalPodAutoscaler targets this Deployment; KubeNap leaves it awake");
+          this.d.events.warning(
+            t.dep,
+            "HPAConflict",
+            "a HorizontalPodAutoscaler targets this Deployment; KubeNap leaves it awake",
+          );
         }
         this.log.debug("stays awake", { ...ids(t.dep), reason: decision.reason, detail: decision.detail });
         continue;
@@ -151,7 +176,8 @@ export class Monitor {
 
   private async askSources(targets: Target[]): Promise<Map<string, ActivityResult>> {
     const byKind = new Map<string, Target[]>();
-    for (const t of targets) byKind.set(t.policy.metricsSource, [...(byKind.get(t.policy.metricsSource) ?? []), t]);
+    for (const t of targets)
+      byKind.set(t.policy.metricsSource, [...(byKind.get(t.policy.metricsSource) ?? []), t]);
     const out = new Map<string, ActivityResult>();
     await Promise.all(
       [...byKind].map(async ([kind, group]) => {
@@ -174,7 +200,9 @@ export class Monitor {
           const e =
             err instanceof MetricsSourceError
               ? err
-              : new MetricsSourceError(kind, `source ${kind} failed: ${errorFields(err).reason}`, { cause: err });
+              : new MetricsSourceError(kind, `source ${kind} failed: ${errorFields(err).reason}`, {
+                  cause: err,
+                });
           this.log.warn("metrics source failed", { source: kind, targets: group.length, reason: e.message });
           for (const t of group) out.set(t.key, e);
         }

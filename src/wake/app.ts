@@ -63,7 +63,11 @@ export function createWakeApp(d: WakeAppDeps): express.Express {
   });
   app.get("/status/:namespace/:deployment", (req, res) => {
     try {
-      const t = d.targets.resolve({ namespace: req.params.namespace, deployment: req.params.deployment, path: "/" });
+      const t = d.targets.resolve({
+        namespace: req.params.namespace,
+        deployment: req.params.deployment,
+        path: "/",
+      });
       res.set("Cache-Control", "no-store").json(status(t));
     } catch (err) {
       fail(req, res, err);
@@ -75,14 +79,27 @@ export function createWakeApp(d: WakeAppDeps): express.Express {
     const flight = d.waker.inFlight(t);
     const ready = d.readiness.isReady(t);
     const state = ready ? "ready" : d.waker.recentFailure(t) ? "failed" : flight ? "waking" : "asleep";
-    return { namespace: t.namespace, deployment: t.name, state, ready, ...(flight && { wakeStartedAt: new Date(flight.startedAt).toISOString() }) };
+    return {
+      namespace: t.namespace,
+      deployment: t.name,
+      state,
+      ready,
+      ...(flight && { wakeStartedAt: new Date(flight.startedAt).toISOString() }),
+    };
   }
 
   async function handleWake(req: Request, res: Response): Promise<void> {
     const wantsHtml = (header(req, "accept") ?? "").includes("text/html");
     if (!d.ready()) {
-      return done(req, res, 503, "KubeNap is starting", "KubeNap has not finished reading the cluster yet; retry shortly", wantsHtml,
-        { "Retry-After": String(d.limits.retryAfterSeconds) });
+      return done(
+        req,
+        res,
+        503,
+        "KubeNap is starting",
+        "KubeNap has not finished reading the cluster yet; retry shortly",
+        wantsHtml,
+        { "Retry-After": String(d.limits.retryAfterSeconds) },
+      );
     }
     let target: WakeTarget;
     let location: string;
@@ -107,12 +124,19 @@ export function createWakeApp(d: WakeAppDeps): express.Express {
     res.set(STATE_HEADER, "waking");
     const now = d.clock.now();
     // After a restart readiness looks "old"; a recent kubenap/wokeAt still counts as the wake's start.
-    const seenReady = d.readiness.readyAt(target);
-    const readyAt = seenReady === undefined ? undefined : Math.max(seenReady, target.policy.wokeAt?.getTime() ?? 0);
+    const seenReady = target.replicas > 0 ? d.readiness.readyAt(target) : undefined;
+    const readyAt =
+      seenReady === undefined ? undefined : Math.max(seenReady, target.policy.wokeAt?.getTime() ?? 0);
     if (readyAt !== undefined && now - readyAt > d.limits.loopGuardMs) {
       res.set(STATE_HEADER, "ready");
-      return done(req, res, 502, "The app answered with an error",
-        `${target.key} is awake and ready, so the error the ingress reported came from the app itself, not from sleep. KubeNap does not redirect, to avoid a loop.`, wantsHtml);
+      return done(
+        req,
+        res,
+        502,
+        "The app answered with an error",
+        `${target.key} is awake and ready, so the error the ingress reported came from the app itself, not from sleep. KubeNap does not redirect, to avoid a loop.`,
+        wantsHtml,
+      );
     }
     const failure = d.waker.recentFailure(target);
     if (failure && readyAt === undefined) {
@@ -128,9 +152,15 @@ export function createWakeApp(d: WakeAppDeps): express.Express {
     }
     const count = held.get(target.key) ?? 0;
     if (count >= d.limits.maxHeldPerApp) {
-      return done(req, res, 503, "Too many waiting requests",
-        `more than ${d.limits.maxHeldPerApp} requests are already waiting for ${target.key}`, wantsHtml,
-        { "Retry-After": String(d.limits.retryAfterSeconds) });
+      return done(
+        req,
+        res,
+        503,
+        "Too many waiting requests",
+        `more than ${d.limits.maxHeldPerApp} requests are already waiting for ${target.key}`,
+        wantsHtml,
+        { "Retry-After": String(d.limits.retryAfterSeconds) },
+      );
     }
     held.set(target.key, count + 1);
     d.metrics.holding(1);
@@ -144,12 +174,15 @@ export function createWakeApp(d: WakeAppDeps): express.Express {
         d.metrics.response(307);
       } else if (outcome.kind === "held-too-long") {
         if (wantsHtml) {
-          res.status(503).set({ "Cache-Control": "no-store", "Retry-After": String(d.limits.retryAfterSeconds) });
+          res
+            .status(503)
+            .set({ "Cache-Control": "no-store", "Retry-After": String(d.limits.retryAfterSeconds) });
           res.type("html").send(waitingPage(target.name, location, flight?.startedAt ?? now, d.clock.now()));
           d.metrics.response(503);
         } else {
-          done(req, res, 503, "The app is starting", `${target.key} is waking up; retry shortly`, false,
-            { "Retry-After": String(d.limits.retryAfterSeconds) });
+          done(req, res, 503, "The app is starting", `${target.key} is waking up; retry shortly`, false, {
+            "Retry-After": String(d.limits.retryAfterSeconds),
+          });
         }
       }
     } catch (err) {
@@ -162,13 +195,18 @@ export function createWakeApp(d: WakeAppDeps): express.Express {
   }
 
   /** Waits for the flight, at most the hold limit, and not past the client going away. */
-  function hold(flight: Promise<number>, req: Request): Promise<{ kind: "ready"; readyAt: number } | { kind: "held-too-long" } | { kind: "gone" }> {
+  function hold(
+    flight: Promise<number>,
+    req: Request,
+  ): Promise<{ kind: "ready"; readyAt: number } | { kind: "held-too-long" } | { kind: "gone" }> {
     return new Promise((resolve, reject) => {
       const timer = d.timers.setTimeout(() => finish({ kind: "held-too-long" }), d.limits.holdLimitMs);
       const gone = (): void => finish({ kind: "gone" });
       req.socket.once("close", gone);
       let settled = false;
-      function finish(v: { kind: "ready"; readyAt: number } | { kind: "held-too-long" } | { kind: "gone" } | Error): void {
+      function finish(
+        v: { kind: "ready"; readyAt: number } | { kind: "held-too-long" } | { kind: "gone" } | Error,
+      ): void {
         if (settled) return;
         settled = true;
         d.timers.clearTimeout(timer);
@@ -176,11 +214,22 @@ export function createWakeApp(d: WakeAppDeps): express.Express {
         if (v instanceof Error) reject(v);
         else resolve(v);
       }
-      flight.then((readyAt) => finish({ kind: "ready", readyAt }), (err: unknown) => finish(err instanceof Error ? err : new Error(String(err))));
+      flight.then(
+        (readyAt) => finish({ kind: "ready", readyAt }),
+        (err: unknown) => finish(err instanceof Error ? err : new Error(String(err))),
+      );
     });
   }
 
-  function done(req: Request, res: Response, statusCode: number, title: string, detail: string, html: boolean, extra: Record<string, string> = {}): void {
+  function done(
+    req: Request,
+    res: Response,
+    statusCode: number,
+    title: string,
+    detail: string,
+    html: boolean,
+    extra: Record<string, string> = {},
+  ): void {
     d.metrics.response(statusCode);
     log.info("wake answered", { status: statusCode, title, path: req.path });
     sendProblem(res, statusCode, title, detail, html, extra);
@@ -188,15 +237,24 @@ export function createWakeApp(d: WakeAppDeps): express.Express {
 
   function fail(req: Request, res: Response, err: unknown): void {
     const html = (header(req, "accept") ?? "").includes("text/html");
-    if (err instanceof BadWakeRequest) return done(req, res, err.status, "Bad wake request", err.message, html);
-    if (err instanceof TargetNotFound || err instanceof NotOptedInError) return done(req, res, 404, "No such app", err.message, html);
+    if (err instanceof BadWakeRequest)
+      return done(req, res, err.status, "Bad wake request", err.message, html);
+    if (err instanceof TargetNotFound || err instanceof NotOptedInError)
+      return done(req, res, 404, "No such app", err.message, html);
     if (err instanceof WakeTimeoutError) {
       res.set(STATE_HEADER, "failed");
       return done(req, res, 504, "The app did not start in time", err.message, html);
     }
     log.warn("wake failed", errorFields(err));
-    done(req, res, 503, "Kubernetes API unavailable", "KubeNap could not reach the Kubernetes API to wake the app; retry shortly", html,
-      { "Retry-After": String(d.limits.retryAfterSeconds) });
+    done(
+      req,
+      res,
+      503,
+      "Kubernetes API unavailable",
+      "KubeNap could not reach the Kubernetes API to wake the app; retry shortly",
+      html,
+      { "Retry-After": String(d.limits.retryAfterSeconds) },
+    );
   }
 
   return app;

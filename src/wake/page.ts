@@ -1,6 +1,12 @@
 const escapeHtml = (s: string): string =>
-  s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] ?? c);
-const jsString = (s: string): string => JSON.stringify(s).replace(/</g, "\\u003c").replace(/\u2028|\u2029/g, "");
+  s.replace(
+    /[&<>"']/g,
+    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] ?? c,
+  );
+const jsString = (s: string): string =>
+  JSON.stringify(s)
+    .replace(/</g, "\\u003c")
+    .replace(/\u2028|\u2029/g, "");
 
 /** The header the waiting page sends when polling, and KubeNap's answer header. */
 export const POLL_HEADER = "x-kubenap-poll";

@@ -14,8 +14,10 @@ export function sendProblem(
     const esc = (s: string): string => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
     res
       .type("html")
-      .send(`<!doctype html><html lang="en"><meta charset="utf-8"><title>${status} ${esc(title)}</title>` +
-        `<body style="font:16px system-ui,sans-serif;margin:3em"><h1>${esc(title)}</h1><p>${esc(detail)}</p></body></html>\n`);
+      .send(
+        `<!doctype html><html lang="en"><meta charset="utf-8"><title>${status} ${esc(title)}</title>` +
+          `<body style="font:16px system-ui,sans-serif;margin:3em"><h1>${esc(title)}</h1><p>${esc(detail)}</p></body></html>\n`,
+      );
     return;
   }
   res.type("application/problem+json").send(JSON.stringify({ type: "about:blank", title, status, detail }));

@@ -3,16 +3,22 @@ import { hostMatches } from "./targets.js";
 
 /** Longest original URL accepted (path and query). */
 export const MAX_URL = 8 * 1024;
-const HOST = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*(?::\d{1,5})?$/i;
+const HOST =
+  /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*(?::\d{1,5})?$/i;
 
 /** The request's original path and query, from the ingress's headers; validated. */
 export function originalPath(headerValue: string | undefined): string {
   const path = headerValue ?? "/";
-  if (path.length > MAX_URL) throw new BadWakeRequest(400, `the original URL is longer than ${MAX_URL} bytes`);
+  if (path.length > MAX_URL)
+    throw new BadWakeRequest(400, `the original URL is longer than ${MAX_URL} bytes`);
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f\s]/.test(path)) throw new BadWakeRequest(400, "the original URL contains control characters or spaces");
+  if (/[\u0000-\u001f\u007f\s]/.test(path))
+    throw new BadWakeRequest(400, "the original URL contains control characters or spaces");
   if (!path.startsWith("/") || path.startsWith("//") || path.startsWith("/\\") || path.includes("\\")) {
-    throw new BadWakeRequest(400, "the original URL must be a path on the same host (starting with a single /)");
+    throw new BadWakeRequest(
+      400,
+      "the original URL must be a path on the same host (starting with a single /)",
+    );
   }
   return path;
 }
@@ -20,7 +26,8 @@ export function originalPath(headerValue: string | undefined): string {
 /** The request's host, validated as a DNS name with an optional port. */
 export function requestHost(host: string | undefined): string | undefined {
   if (host === undefined || host === "") return undefined;
-  if (host.length > 260 || !HOST.test(host)) throw new BadWakeRequest(400, "the Host header is not a valid host name");
+  if (host.length > 260 || !HOST.test(host))
+    throw new BadWakeRequest(400, "the Host header is not a valid host name");
   return host.toLowerCase();
 }
 

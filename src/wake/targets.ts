@@ -10,6 +10,8 @@ export interface WakeTarget {
   /** The Service whose EndpointSlices tell readiness; undefined → Deployment availability. */
   service?: string;
   policy: Policy;
+  /** spec.replicas as last seen: 0 means asleep, whatever the EndpointSlices still say. */
+  replicas: number;
   /** Hosts named by its Ingress; undefined when it has none (redirects are then relative). */
   hosts?: string[];
 }
@@ -47,7 +49,9 @@ export class TargetIndex {
     if (q.namespace && q.deployment) {
       const dep = this.deployments.get(q.deployment, q.namespace);
       if (!dep || !isOptedIn(dep.metadata?.labels)) {
-        throw new TargetNotFound(`deployment ${q.namespace}/${q.deployment} does not exist or is not opted in to KubeNap`);
+        throw new TargetNotFound(
+          `deployment ${q.namespace}/${q.deployment} does not exist or is not opted in to KubeNap`,
+        );
       }
       return this.toTarget(dep);
     }
@@ -110,6 +114,7 @@ export class TargetIndex {
       key: `${namespace}/${name}`,
       ...(service !== undefined && { service }),
       policy,
+      replicas: dep.spec?.replicas ?? 1,
       ...(hosts && hosts.length > 0 && { hosts }),
     };
   }

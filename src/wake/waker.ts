@@ -80,7 +80,9 @@ export class Waker {
       t.policy.wakeTimeoutMs,
     );
     try {
-      const { scaled, deployment } = await this.d.scaler.wake(t.namespace, t.name, (dep) => this.plan(dep, log));
+      const { scaled, deployment } = await this.d.scaler.wake(t.namespace, t.name, (dep) =>
+        this.plan(dep, log),
+      );
       if (scaled) {
         const replicas = deployment.spec?.replicas ?? 1;
         this.d.events.normal(deployment, "Woken", `woken by a request: scaled 0 → ${replicas} replicas`);
@@ -123,7 +125,10 @@ export class Waker {
     }
     return {
       replicas,
-      annotations: { [KEYS.state.key]: "awake", [KEYS.wokeAt.key]: new Date(this.d.clock.now()).toISOString() },
+      annotations: {
+        [KEYS.state.key]: "awake",
+        [KEYS.wokeAt.key]: new Date(this.d.clock.now()).toISOString(),
+      },
     };
   }
 }

@@ -23,7 +23,19 @@ export function generatePki(dir: string): Pki {
   const p = (f: string): string => join(dir, f);
   openssl(["genrsa", "-out", "ca.key", "2048"], dir);
   openssl(
-    ["req", "-x509", "-new", "-key", "ca.key", "-out", "ca.crt", "-days", "7", "-subj", "/CN=kubenap-test-ca"],
+    [
+      "req",
+      "-x509",
+      "-new",
+      "-key",
+      "ca.key",
+      "-out",
+      "ca.crt",
+      "-days",
+      "7",
+      "-subj",
+      "/CN=kubenap-test-ca",
+    ],
     dir,
   );
   const sign = (name: string, subj: string, ext: string): void => {
@@ -31,8 +43,14 @@ export function generatePki(dir: string): Pki {
     openssl(["req", "-new", "-key", `${name}.key`, "-out", `${name}.csr`, "-subj", subj], dir);
     writeFileSync(p(`${name}.ext`), ext);
     openssl(
-      ["x509", "-req", "-in", `${name}.csr`, "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial"]
-        .concat(["-out", `${name}.crt`, "-days", "7", "-extfile", `${name}.ext`]),
+      ["x509", "-req", "-in", `${name}.csr`, "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial"].concat([
+        "-out",
+        `${name}.crt`,
+        "-days",
+        "7",
+        "-extfile",
+        `${name}.ext`,
+      ]),
       dir,
     );
   };

@@ -23,7 +23,9 @@ async function up(): Promise<void> {
   child.stdout?.destroy();
   child.stderr?.destroy();
   child.unref();
-  console.log(`control plane running (pid ${child.pid}); logs in ${info.dir}/logs; stop with npm run cluster:down`);
+  console.log(
+    `control plane running (pid ${child.pid}); logs in ${info.dir}/logs; stop with npm run cluster:down`,
+  );
   console.log(`KUBECONFIG=${info.kubeconfig}`);
 }
 

@@ -13,7 +13,10 @@ export interface PlaneInfo {
 }
 
 /** Spawns the supervisor and resolves once it prints READY; rejects with its stderr if it fails. */
-export function launchSupervisor(args: string[], detached: boolean): Promise<{ child: ChildProcess; info: PlaneInfo }> {
+export function launchSupervisor(
+  args: string[],
+  detached: boolean,
+): Promise<{ child: ChildProcess; info: PlaneInfo }> {
   const child = spawn(process.execPath, ["--import", "tsx", join(HERE, "supervisor.ts"), ...args], {
     stdio: [detached ? "ignore" : "pipe", "pipe", "pipe"],
     detached,

@@ -1,5 +1,13 @@
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { request as httpsRequest } from "node:https";
 import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
@@ -101,7 +109,9 @@ class PlaneStarter {
       }
       await new Promise((r) => setTimeout(r, 200));
     }
-    throw new Error(`${c.name} not healthy at ${url} after ${timeoutMs} ms (${last}); log ${c.log}:\n${tail(c.log)}`);
+    throw new Error(
+      `${c.name} not healthy at ${url} after ${timeoutMs} ms (${last}); log ${c.log}:\n${tail(c.log)}`,
+    );
   }
 
   async stopAll(): Promise<void> {
@@ -130,7 +140,11 @@ function probe(url: string, pki: Pki | null): Promise<number> {
       ? httpsRequest(url, {
           ...opts,
           ...(pki
-            ? { ca: readFileSync(pki.caCert), cert: readFileSync(pki.adminCert), key: readFileSync(pki.adminKey) }
+            ? {
+                ca: readFileSync(pki.caCert),
+                cert: readFileSync(pki.adminCert),
+                key: readFileSync(pki.adminKey),
+              }
             : { rejectUnauthorized: false }),
         })
       : httpRequest(url, opts);
@@ -259,13 +273,29 @@ export async function startPlane(opts: PlaneOptions = {}): Promise<Plane> {
     }
     execFileSync(
       kubectl,
-      ["--kubeconfig", kubeconfig, "wait", "--for=condition=Ready", "--timeout=60s", ...nodes.map((n) => `node/${n}`)],
+      [
+        "--kubeconfig",
+        kubeconfig,
+        "wait",
+        "--for=condition=Ready",
+        "--timeout=60s",
+        ...nodes.map((n) => `node/${n}`),
+      ],
       { stdio: ["ignore", "ignore", "pipe"] },
     );
     // Pods need the default ServiceAccount; wait for kube-controller-manager to create it.
     execFileSync(
       kubectl,
-      ["--kubeconfig", kubeconfig, "wait", "--for=create", "--timeout=60s", "-n", "default", "serviceaccount/default"],
+      [
+        "--kubeconfig",
+        kubeconfig,
+        "wait",
+        "--for=create",
+        "--timeout=60s",
+        "-n",
+        "default",
+        "serviceaccount/default",
+      ],
       { stdio: ["ignore", "ignore", "pipe"] },
     );
   } catch (err) {

@@ -38,10 +38,19 @@ export async function startIngress(route: IngressRoute): Promise<{ port: number;
               "x-service-port": "80",
             },
           };
-      const up = request({ host: "127.0.0.1", port: target.port, path: target.path, method: req.method, headers: target.headers }, (r) => {
-        res.writeHead(r.statusCode ?? 502, r.headers);
-        r.pipe(res);
-      });
+      const up = request(
+        {
+          host: "127.0.0.1",
+          port: target.port,
+          path: target.path,
+          method: req.method,
+          headers: target.headers,
+        },
+        (r) => {
+          res.writeHead(r.statusCode ?? 502, r.headers);
+          r.pipe(res);
+        },
+      );
       up.on("error", () => res.writeHead(502).end("upstream error\n"));
       req.pipe(up);
     })().catch(() => res.writeHead(500).end());
@@ -49,16 +58,32 @@ export async function startIngress(route: IngressRoute): Promise<{ port: number;
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const addr = server.address();
   const port = typeof addr === "object" && addr ? addr.port : 0;
-  return { port, close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }) };
+  return {
+    port,
+    close: () =>
+      new Promise((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
 }
 
 /** The app: answers every request on 127.0.0.1 with a recognisable page. */
 export async function startApp(): Promise<{ port: number; close(): Promise<void> }> {
   const server = createServer((req, res) => {
-    res.writeHead(200, { "content-type": "text/html" }).end(`<!doctype html><title>app</title><h1 id="app">hello from the app</h1><p>${req.url ?? ""}</p>`);
+    res
+      .writeHead(200, { "content-type": "text/html" })
+      .end(`<!doctype html><title>app</title><h1 id="app">hello from the app</h1><p>${req.url ?? ""}</p>`);
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const addr = server.address();
   const port = typeof addr === "object" && addr ? addr.port : 0;
-  return { port, close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }) };
+  return {
+    port,
+    close: () =>
+      new Promise((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
 }

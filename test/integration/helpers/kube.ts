@@ -1,5 +1,5 @@
 import { request as httpRequest } from "node:http";
-import fetch, { type RequestInit, type Response } from "node-fetch";
+import fetch, { type Response } from "node-fetch";
 import {
   AppsV1Api,
   CoreV1Api,
@@ -15,7 +15,8 @@ import {
 /** The test plane's kubeconfig (set by test/cluster/global-setup.ts). */
 export function testKubeConfig(): KubeConfig {
   const path = process.env.KUBENAP_TEST_KUBECONFIG;
-  if (!path) throw new Error("KUBENAP_TEST_KUBECONFIG is not set: the control plane did not start (see global setup)");
+  if (!path)
+    throw new Error("KUBENAP_TEST_KUBECONFIG is not set: the control plane did not start (see global setup)");
   const kc = new KubeConfig();
   kc.loadFromFile(path);
   return kc;
@@ -37,7 +38,12 @@ export async function freshNamespace(prefix: string): Promise<string> {
   const { core, kc } = clients();
   const name = `${prefix}-${process.pid}-${++counter}-${Date.now().toString(36)}`.slice(0, 63);
   await core.createNamespace({ body: { metadata: { name } } });
-  await waitFor(kc, `/api/v1/namespaces/${name}/serviceaccounts`, (sa: KubernetesObject) => sa.metadata?.name === "default", 30_000);
+  await waitFor(
+    kc,
+    `/api/v1/namespaces/${name}/serviceaccounts`,
+    (sa: KubernetesObject) => sa.metadata?.name === "default",
+    30_000,
+  );
   return name;
 }
 
@@ -64,7 +70,9 @@ export async function createApp(namespace: string, name: string, spec: AppSpec):
         selector: { matchLabels: podLabels },
         template: {
           metadata: { labels: podLabels, annotations: spec.podAnnotations ?? {} },
-          spec: { containers: [{ name: "app", image: "example.invalid/app:1", ports: [{ containerPort: 8080 }] }] },
+          spec: {
+            containers: [{ name: "app", image: "example.invalid/app:1", ports: [{ containerPort: 8080 }] }],
+          },
         },
       },
     },
@@ -102,7 +110,15 @@ export function waitFor<T extends KubernetesObject>(
       else resolve(obj as T);
     };
     const timer = setTimeout(
-      () => finish(new Error(`timed out after ${timeoutMs} ms waiting on ${path}; last seen: ${JSON.stringify(last?.metadata?.name)} ${JSON.stringify((last as { spec?: unknown })?.spec ?? "")} ${JSON.stringify((last as { status?: unknown })?.status ?? "")}`.slice(0, 2000))),
+      () =>
+        finish(
+          new Error(
+            `timed out after ${timeoutMs} ms waiting on ${path}; last seen: ${JSON.stringify(last?.metadata?.name)} ${JSON.stringify((last as { spec?: unknown })?.spec ?? "")} ${JSON.stringify((last as { status?: unknown })?.status ?? "")}`.slice(
+              0,
+              2000,
+            ),
+          ),
+        ),
       timeoutMs,
     );
     const start = async (): Promise<void> => {
@@ -131,7 +147,11 @@ export function waitFor<T extends KubernetesObject>(
   });
 }
 
-async function rawList<T>(kc: KubeConfig, path: string, query: Record<string, string>): Promise<{ items: T[]; metadata?: { resourceVersion?: string } }> {
+async function rawList<T>(
+  kc: KubeConfig,
+  path: string,
+  query: Record<string, string>,
+): Promise<{ items: T[]; metadata?: { resourceVersion?: string } }> {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error("no cluster in kubeconfig");
   const url = new URL(cluster.server + path);
@@ -144,26 +164,52 @@ async function rawList<T>(kc: KubeConfig, path: string, query: Record<string, st
 /** GET against the API server with the kubeconfig's TLS and credentials (global fetch ignores the agent). */
 export async function kubeFetch(kc: KubeConfig, url: string): Promise<Response> {
   const init = await kc.applyToFetchOptions({});
-  return fetch(url, init as unknown as RequestInit);
+  return fetch(url, init);
 }
 
 /** Waits for a Deployment matching pred. */
-export function waitForDeployment(namespace: string, name: string, pred: (d: V1Deployment) => boolean, timeoutMs = 30_000): Promise<V1Deployment> {
-  return waitFor<V1Deployment>(testKubeConfig(), `/apis/apps/v1/namespaces/${namespace}/deployments`, (d) => d.metadata?.name === name && pred(d), timeoutMs, {
-    fieldSelector: `metadata.name=${name}`,
-  });
+export function waitForDeployment(
+  namespace: string,
+  name: string,
+  pred: (d: V1Deployment) => boolean,
+  timeoutMs = 30_000,
+): Promise<V1Deployment> {
+  return waitFor<V1Deployment>(
+    testKubeConfig(),
+    `/apis/apps/v1/namespaces/${namespace}/deployments`,
+    (d) => d.metadata?.name === name && pred(d),
+    timeoutMs,
+    {
+      fieldSelector: `metadata.name=${name}`,
+    },
+  );
 }
 
 /** Waits for an Event with this reason on the named Deployment. */
-export function waitForEvent(namespace: string, name: string, reason: string, timeoutMs = 30_000): Promise<CoreV1Event> {
-  return waitFor<CoreV1Event>(testKubeConfig(), `/api/v1/namespaces/${namespace}/events`, (e) => e.involvedObject?.name === name && e.reason === reason, timeoutMs);
+export function waitForEvent(
+  namespace: string,
+  name: string,
+  reason: string,
+  timeoutMs = 30_000,
+): Promise<CoreV1Event> {
+  return waitFor<CoreV1Event>(
+    testKubeConfig(),
+    `/api/v1/namespaces/${namespace}/events`,
+    (e) => e.involvedObject?.name === name && e.reason === reason,
+    timeoutMs,
+  );
 }
 
 /** Ready endpoints of a Service right now. */
 export async function readyEndpoints(namespace: string, service: string): Promise<number> {
   const { discovery } = clients();
-  const list = await discovery.listNamespacedEndpointSlice({ namespace, labelSelector: `kubernetes.io/service-name=${service}` });
-  return list.items.flatMap((s: V1EndpointSlice) => s.endpoints ?? []).filter((e) => e.conditions?.ready !== false).length;
+  const list = await discovery.listNamespacedEndpointSlice({
+    namespace,
+    labelSelector: `kubernetes.io/service-name=${service}`,
+  });
+  return list.items
+    .flatMap((s: V1EndpointSlice) => s.endpoints ?? [])
+    .filter((e) => e.conditions?.ready !== false).length;
 }
 
 /** Events with a reason on a Deployment right now. */
@@ -174,7 +220,12 @@ export async function eventsFor(namespace: string, name: string, reason?: string
 }
 
 /** Creates an Ingress routing host (all paths) to a Service. */
-export async function createIngress(namespace: string, name: string, host: string, service: string): Promise<void> {
+export async function createIngress(
+  namespace: string,
+  name: string,
+  host: string,
+  service: string,
+): Promise<void> {
   const { kc } = clients();
   const { NetworkingV1Api } = await import("@kubernetes/client-node");
   await kc.makeApiClient(NetworkingV1Api).createNamespacedIngress({
@@ -185,7 +236,15 @@ export async function createIngress(namespace: string, name: string, host: strin
         rules: [
           {
             host,
-            http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: service, port: { number: 80 } } } }] },
+            http: {
+              paths: [
+                {
+                  path: "/",
+                  pathType: "Prefix",
+                  backend: { service: { name: service, port: { number: 80 } } },
+                },
+              ],
+            },
           },
         ],
       },
@@ -201,7 +260,11 @@ export interface HttpAnswer {
 }
 
 /** GET with exactly the headers given (fetch refuses to set Host); a fresh connection per request. */
-export function httpGet(port: number, path: string, headers: Record<string, string> = {}): Promise<HttpAnswer> {
+export function httpGet(
+  port: number,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
     const req = httpRequest({ host: "127.0.0.1", port, path, headers, agent: false }, (res) => {
       let body = "";

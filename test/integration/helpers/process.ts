@@ -9,7 +9,10 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 export class KubenapProcess {
   readonly child: ChildProcess;
   private readonly lines: Record<string, unknown>[] = [];
-  private readonly waiters: { pred: (l: Record<string, unknown>) => boolean; resolve: (l: Record<string, unknown>) => void }[] = [];
+  private readonly waiters: {
+    pred: (l: Record<string, unknown>) => boolean;
+    resolve: (l: Record<string, unknown>) => void;
+  }[] = [];
   readonly exited: Promise<void>;
 
   constructor(args: string[]) {
@@ -40,12 +43,19 @@ export class KubenapProcess {
   }
 
   /** Resolves with the first log line (past or future) that matches; rejects after timeoutMs. */
-  waitLog(pred: (l: Record<string, unknown>) => boolean, timeoutMs = 30_000, includePast = true): Promise<Record<string, unknown>> {
+  waitLog(
+    pred: (l: Record<string, unknown>) => boolean,
+    timeoutMs = 30_000,
+    includePast = true,
+  ): Promise<Record<string, unknown>> {
     const past = includePast ? this.lines.find(pred) : undefined;
     if (past) return Promise.resolve(past);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        const tail = this.lines.slice(-15).map((l) => JSON.stringify(l)).join("\n");
+        const tail = this.lines
+          .slice(-15)
+          .map((l) => JSON.stringify(l))
+          .join("\n");
         reject(new Error(`log line not seen within ${timeoutMs} ms; last lines:\n${tail}`));
       }, timeoutMs);
       this.waiters.push({ pred, resolve: (l) => (clearTimeout(timer), resolve(l)) });

@@ -7,12 +7,31 @@ import { freePort } from "../../cluster/ports.js";
 import { testKubeConfig } from "./kube.js";
 
 /** Starts KubeNap in-process against the test plane, watching one namespace, with the given source. */
-export async function startKubenap(namespace: string, source: TrafficMetricsSource, flags: string[] = []): Promise<Runtime> {
+export async function startKubenap(
+  namespace: string,
+  source: TrafficMetricsSource,
+  flags: string[] = [],
+): Promise<Runtime> {
   const cfg = loadConfig({
     argv: [
-      "--namespaces", namespace, "--metrics-source", source.kind, "--sweep-interval", "1s",
-      "--lease-namespace", namespace, "--lease-duration", "4s", "--lease-retry", "500ms",
-      "--wake-port", String(await freePort()), "--wake-address", "127.0.0.1", "--log-level", process.env.KUBENAP_TEST_LOG ?? "error",
+      "--namespaces",
+      namespace,
+      "--metrics-source",
+      source.kind,
+      "--sweep-interval",
+      "1s",
+      "--lease-namespace",
+      namespace,
+      "--lease-duration",
+      "4s",
+      "--lease-retry",
+      "500ms",
+      "--wake-port",
+      String(await freePort()),
+      "--wake-address",
+      "127.0.0.1",
+      "--log-level",
+      process.env.KUBENAP_TEST_LOG ?? "error",
       ...flags,
     ],
     env: {},

@@ -1,5 +1,12 @@
 import type { CoreV1Event } from "@kubernetes/client-node";
-import { clients, createApp, freshNamespace, testKubeConfig, waitFor, waitForDeployment } from "../helpers/kube.js";
+import {
+  clients,
+  createApp,
+  freshNamespace,
+  testKubeConfig,
+  waitFor,
+  waitForDeployment,
+} from "../helpers/kube.js";
 import { KubenapProcess } from "../helpers/process.js";
 
 const ENABLED = { "kubenap/enabled": "true" };
@@ -7,15 +14,38 @@ const LEASE_MS = 4_000;
 
 function kubenap(ns: string, identity: string): KubenapProcess {
   return new KubenapProcess([
-    "--kubeconfig", process.env.KUBENAP_TEST_KUBECONFIG ?? "",
-    "--namespaces", ns, "--metrics-source", "test", "--sweep-interval", "500ms",
-    "--lease-namespace", ns, "--lease-duration", `${LEASE_MS}ms`, "--lease-retry", "500ms",
-    "--identity", identity, "--wake-port", "0", "--wake-address", "127.0.0.1", "--log-level", "debug",
+    "--kubeconfig",
+    process.env.KUBENAP_TEST_KUBECONFIG ?? "",
+    "--namespaces",
+    ns,
+    "--metrics-source",
+    "test",
+    "--sweep-interval",
+    "500ms",
+    "--lease-namespace",
+    ns,
+    "--lease-duration",
+    `${LEASE_MS}ms`,
+    "--lease-retry",
+    "500ms",
+    "--identity",
+    identity,
+    "--wake-port",
+    "0",
+    "--wake-address",
+    "127.0.0.1",
+    "--log-level",
+    "debug",
   ]);
 }
 
 const sleepingEvent = (ns: string, name: string): Promise<CoreV1Event> =>
-  waitFor<CoreV1Event>(testKubeConfig(), `/api/v1/namespaces/${ns}/events`, (e) => e.involvedObject?.name === name && e.reason === "Sleeping", 30_000);
+  waitFor<CoreV1Event>(
+    testKubeConfig(),
+    `/api/v1/namespaces/${ns}/events`,
+    (e) => e.involvedObject?.name === name && e.reason === "Sleeping",
+    30_000,
+  );
 
 describe("KubeNap as processes", () => {
   const procs: KubenapProcess[] = [];
@@ -29,15 +59,21 @@ describe("KubeNap as processes", () => {
     const b = kubenap(ns, "monitor-b");
     procs.push(a, b);
     const first = await Promise.race([
-      a.waitLog((l) => l.message === "became leader").then(() => ({ leader: a, follower: b, id: "monitor-a" })),
-      b.waitLog((l) => l.message === "became leader").then(() => ({ leader: b, follower: a, id: "monitor-b" })),
+      a
+        .waitLog((l) => l.message === "became leader")
+        .then(() => ({ leader: a, follower: b, id: "monitor-a" })),
+      b
+        .waitLog((l) => l.message === "became leader")
+        .then(() => ({ leader: b, follower: a, id: "monitor-b" })),
     ]);
     await createApp(ns, "one", { replicas: 2, labels: ENABLED, annotations: { "kubenap/idleAfter": "1s" } });
     const ev = await sleepingEvent(ns, "one");
     expect(ev.reportingInstance).toBe(first.id);
     // The follower never swept: it logs no "sweep done" at all.
     await first.leader.waitLog((l) => l.message === "sweep done", 10_000, false);
-    await expect(first.follower.waitLog((l) => l.message === "sweep done", 1_000)).rejects.toThrow(/not seen/);
+    await expect(first.follower.waitLog((l) => l.message === "sweep done", 1_000)).rejects.toThrow(
+      /not seen/,
+    );
 
     const killedAt = Date.now();
     await first.leader.kill("SIGKILL");
@@ -63,7 +99,11 @@ describe("KubeNap as processes", () => {
     await createApp(ns, "fresh", {
       replicas: 2,
       labels: ENABLED,
-      annotations: { "kubenap/idleAfter": `${graceMs / 1000}s`, "kubenap/wokeAt": wokeAt.toISOString(), "kubenap/state": "awake" },
+      annotations: {
+        "kubenap/idleAfter": `${graceMs / 1000}s`,
+        "kubenap/wokeAt": wokeAt.toISOString(),
+        "kubenap/state": "awake",
+      },
     });
     const first = kubenap(ns, "restart-1");
     procs.push(first);
@@ -74,7 +114,9 @@ describe("KubeNap as processes", () => {
     procs.push(second);
     await second.waitLog((l) => l.message === "sweep done" && Number(l.considered) === 2, 15_000);
     const { apps } = clients();
-    const [sleeper, fresh] = await Promise.all(["sleeper", "fresh"].map((name) => apps.readNamespacedDeployment({ name, namespace: ns })));
+    const [sleeper, fresh] = await Promise.all(
+      ["sleeper", "fresh"].map((name) => apps.readNamespacedDeployment({ name, namespace: ns })),
+    );
     expect(Date.now() - wokeAt.getTime()).toBeLessThan(graceMs);
     expect(sleeper?.spec?.replicas).toBe(0);
     expect(sleeper?.metadata?.annotations?.["kubenap/replicaCount"]).toBe("3");

@@ -1,6 +1,13 @@
 import type { V1Deployment } from "@kubernetes/client-node";
 import type { Runtime } from "../../../src/main.js";
-import { clients, createApp, eventsFor, freshNamespace, waitForDeployment, waitForEvent } from "../helpers/kube.js";
+import {
+  clients,
+  createApp,
+  eventsFor,
+  freshNamespace,
+  waitForDeployment,
+  waitForEvent,
+} from "../helpers/kube.js";
 import { startKubenap } from "../helpers/runtime.js";
 import { ManualSource } from "../helpers/sources.js";
 
@@ -57,7 +64,11 @@ describe("the deployment monitor on a real control plane", () => {
 
   it("when the source errors, the app is not put to sleep; once it recovers, it is", async () => {
     source.failing = new Error("backend down");
-    await createApp(ns, "flaky", { replicas: 1, labels: ENABLED, annotations: { "kubenap/idleAfter": "2s" } });
+    await createApp(ns, "flaky", {
+      replicas: 1,
+      labels: ENABLED,
+      annotations: { "kubenap/idleAfter": "2s" },
+    });
     const ev = await waitForEvent(ns, "flaky", "MetricsSourceError", 15_000);
     expect(ev.type).toBe("Warning");
     expect(ev.message).toContain("backend down");
@@ -74,12 +85,20 @@ describe("the deployment monitor on a real control plane", () => {
   /** An always-busy opted-in app, so that every sweep asks the source (which tests await). */
   async function anchor(): Promise<void> {
     source.busy.add(`${ns}/anchor`);
-    await createApp(ns, "anchor", { replicas: 1, labels: ENABLED, annotations: { "kubenap/idleAfter": "1s" } });
+    await createApp(ns, "anchor", {
+      replicas: 1,
+      labels: ENABLED,
+      annotations: { "kubenap/idleAfter": "1s" },
+    });
   }
 
   it("reports an invalid idleAfter as a Warning naming key and value, and still handles the others", async () => {
     await anchor();
-    await createApp(ns, "bad", { replicas: 1, labels: ENABLED, annotations: { "kubenap/idleAfter": "soon" } });
+    await createApp(ns, "bad", {
+      replicas: 1,
+      labels: ENABLED,
+      annotations: { "kubenap/idleAfter": "soon" },
+    });
     await createApp(ns, "good", { replicas: 2, labels: ENABLED, annotations: { "kubenap/idleAfter": "2s" } });
     const ev = await waitForEvent(ns, "bad", "InvalidAnnotation", 15_000);
     expect(ev.type).toBe("Warning");
@@ -98,7 +117,11 @@ describe("the deployment monitor on a real control plane", () => {
     await anchor();
     const idle = { "kubenap/idleAfter": "1s" };
     const unlabelled = await createApp(ns, "unlabelled", { replicas: 1, annotations: idle });
-    const disabled = await createApp(ns, "disabled", { replicas: 1, labels: { "kubenap/enabled": "false" }, annotations: idle });
+    const disabled = await createApp(ns, "disabled", {
+      replicas: 1,
+      labels: { "kubenap/enabled": "false" },
+      annotations: idle,
+    });
     await createApp(ns, "control", { replicas: 1, labels: ENABLED, annotations: idle });
     await waitForDeployment(ns, "control", (d) => d.spec?.replicas === 0, 15_000);
     await source.afterCalls(2);
@@ -107,21 +130,31 @@ describe("the deployment monitor on a real control plane", () => {
       const now = await apps.readNamespacedDeployment({ name: before.metadata?.name ?? "", namespace: ns });
       expect(now.spec?.replicas).toBe(1);
       expect(now.metadata?.generation).toBe(before.metadata?.generation);
-      expect(Object.keys(now.metadata?.annotations ?? {}).filter((k) => k.startsWith("kubenap/"))).toEqual(["kubenap/idleAfter"]);
+      expect(Object.keys(now.metadata?.annotations ?? {}).filter((k) => k.startsWith("kubenap/"))).toEqual([
+        "kubenap/idleAfter",
+      ]);
     }
     const ours = (await eventsFor(ns, "unlabelled")).filter((e) => e.reportingComponent === "kubenap");
     expect(ours).toEqual([]);
   });
 
   it("rejects a stale sleep when the user changed the Deployment meanwhile, and loses nothing", async () => {
-    await createApp(ns, "raced", { replicas: 2, labels: ENABLED, annotations: { "kubenap/idleAfter": "1s" } });
+    await createApp(ns, "raced", {
+      replicas: 2,
+      labels: ENABLED,
+      annotations: { "kubenap/idleAfter": "1s" },
+    });
     await waitForDeployment(ns, "raced", (d) => d.status?.readyReplicas === 2);
     // Hold the next sweep inside the source call: the monitor has already read the Deployment.
     let release!: () => void;
     source.gate = new Promise((r) => (release = r));
     await source.nextCall(`${ns}/raced`);
     const { apps } = clients();
-    await apps.replaceNamespacedDeploymentScale({ name: "raced", namespace: ns, body: { metadata: { name: "raced", namespace: ns }, spec: { replicas: 4 } } });
+    await apps.replaceNamespacedDeploymentScale({
+      name: "raced",
+      namespace: ns,
+      body: { metadata: { name: "raced", namespace: ns }, spec: { replicas: 4 } },
+    });
     const sweep = kubenap.monitor.sweep();
     source.gate = undefined;
     release();
@@ -135,17 +168,29 @@ describe("the deployment monitor on a real control plane", () => {
   });
 
   it("leaves a Deployment targeted by an HPA awake and says why", async () => {
-    await createApp(ns, "scaled", { replicas: 1, labels: ENABLED, annotations: { "kubenap/idleAfter": "1s" } });
-    await clients().kc.makeApiClient((await import("@kubernetes/client-node")).AutoscalingV2Api).createNamespacedHorizontalPodAutoscaler({
-      namespace: ns,
-      body: {
-        metadata: { name: "scaled" },
-        spec: { scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "scaled" }, minReplicas: 1, maxReplicas: 3 },
-      },
+    await createApp(ns, "scaled", {
+      replicas: 1,
+      labels: ENABLED,
+      annotations: { "kubenap/idleAfter": "1s" },
     });
+    await clients()
+      .kc.makeApiClient((await import("@kubernetes/client-node")).AutoscalingV2Api)
+      .createNamespacedHorizontalPodAutoscaler({
+        namespace: ns,
+        body: {
+          metadata: { name: "scaled" },
+          spec: {
+            scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "scaled" },
+            minReplicas: 1,
+            maxReplicas: 3,
+          },
+        },
+      });
     const ev = await waitForEvent(ns, "scaled", "HPAConflict", 15_000);
     expect(ev.type).toBe("Warning");
     await source.afterCalls(2);
-    expect((await clients().apps.readNamespacedDeployment({ name: "scaled", namespace: ns })).spec?.replicas).toBe(1);
+    expect(
+      (await clients().apps.readNamespacedDeployment({ name: "scaled", namespace: ns })).spec?.replicas,
+    ).toBe(1);
   });
 });

@@ -31,14 +31,29 @@ describe("a browser waking a slow app", () => {
     await createIngress(ns, "web", HOST, "web");
     kubenap = await startKubenap(ns, new ManualSource(), ["--hold-limit", "3s", "--settle-delay", "200ms"]);
     const app = await startApp();
-    const ingress = await startIngress({ namespace: ns, service: "web", ingress: "web", appPort: app.port, wakePort: kubenap.wakePort ?? 0 });
-    closers.push(app.close, ingress.close);
+    const ingress = await startIngress({
+      namespace: ns,
+      service: "web",
+      ingress: "web",
+      appPort: app.port,
+      wakePort: kubenap.wakePort ?? 0,
+    });
+    closers.push(
+      () => app.close(),
+      () => ingress.close(),
+    );
 
     browser = await chromium.launch({
       executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
       args: [
-        "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", `--host-resolver-rules=MAP ${HOST} 127.0.0.1`,
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        `--host-resolver-rules=MAP ${HOST} 127.0.0.1`,
       ],
     });
     const page = await browser.newPage();

@@ -22,21 +22,48 @@ describe("the wake handler while the API server is down", () => {
     await apps.createNamespacedDeployment({
       namespace: "default",
       body: {
-        metadata: { name: "web", labels: { "kubenap/enabled": "true" }, annotations: { "kubenap/replicaCount": "1" } },
+        metadata: {
+          name: "web",
+          labels: { "kubenap/enabled": "true" },
+          annotations: { "kubenap/replicaCount": "1" },
+        },
         spec: {
           replicas: 0,
           selector: { matchLabels: { app: "web" } },
-          template: { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "app", image: "example.invalid/app:1" }] } },
+          template: {
+            metadata: { labels: { app: "web" } },
+            spec: { containers: [{ name: "app", image: "example.invalid/app:1" }] },
+          },
         },
       },
     });
     const port = await freePort();
     const cfg = loadConfig({
-      argv: ["--kubeconfig", plane.kubeconfig, "--wake-port", String(port), "--wake-address", "127.0.0.1", "--leader-election", "false",
-        "--hold-limit", "3s", "--settle-delay", "100ms", "--retry-after", "1", "--log-level", "error"],
-      env: {}, hostname: hostname(), pid: process.pid,
+      argv: [
+        "--kubeconfig",
+        plane.kubeconfig,
+        "--wake-port",
+        String(port),
+        "--wake-address",
+        "127.0.0.1",
+        "--leader-election",
+        "false",
+        "--hold-limit",
+        "3s",
+        "--settle-delay",
+        "100ms",
+        "--retry-after",
+        "1",
+        "--log-level",
+        "error",
+      ],
+      env: {},
+      hostname: hostname(),
+      pid: process.pid,
     });
-    kubenap = await startRuntime(cfg, kc, createLogger({ format: "json", level: "error" }), { sources: new Map([["none", new ManualSource()]]) });
+    kubenap = await startRuntime(cfg, kc, createLogger({ format: "json", level: "error" }), {
+      sources: new Map([["none", new ManualSource()]]),
+    });
   });
   afterAll(async () => {
     await kubenap?.stop();

@@ -10,9 +10,24 @@ describe("the wake handler killed mid-wake", () => {
 
   const start = async (ns: string): Promise<{ p: KubenapProcess; port: number }> => {
     const p = new KubenapProcess([
-      "--kubeconfig", process.env.KUBENAP_TEST_KUBECONFIG ?? "", "--namespaces", ns, "--leader-election", "false",
-      "--wake-port", String(await freePort()), "--wake-address", "127.0.0.1", "--hold-limit", "15s", "--settle-delay", "100ms",
-      "--sweep-interval", "1h", "--metrics-source", "test",
+      "--kubeconfig",
+      process.env.KUBENAP_TEST_KUBECONFIG ?? "",
+      "--namespaces",
+      ns,
+      "--leader-election",
+      "false",
+      "--wake-port",
+      String(await freePort()),
+      "--wake-address",
+      "127.0.0.1",
+      "--hold-limit",
+      "15s",
+      "--settle-delay",
+      "100ms",
+      "--sweep-interval",
+      "1h",
+      "--metrics-source",
+      "test",
     ]);
     procs.push(p);
     return { p, port: await wakePortOf(p) };
@@ -20,24 +35,31 @@ describe("the wake handler killed mid-wake", () => {
 
   it("completes the wake on the next request after a restart", async () => {
     const ns = await freshNamespace("restart-wake");
-    const gen0 = (
-      await createApp(ns, "web", {
-        replicas: 0,
-        labels: { "kubenap/enabled": "true" },
-        annotations: { "kubenap/replicaCount": "2" },
-        podAnnotations: { "pod-ready.stage.kwok.x-k8s.io/delay": "3s" },
-      })
-    ).metadata?.generation ?? 0;
+    const gen0 =
+      (
+        await createApp(ns, "web", {
+          replicas: 0,
+          labels: { "kubenap/enabled": "true" },
+          annotations: { "kubenap/replicaCount": "2" },
+          podAnnotations: { "pod-ready.stage.kwok.x-k8s.io/delay": "3s" },
+        })
+      ).metadata?.generation ?? 0;
     const first = await start(ns);
-    const pending = httpGet(first.port, `/wake/${ns}/web`).catch((e: Error) => e);
+    const pending = httpGet(first.port, `/wake/${ns}/web`).then(
+      (r) => `answered ${r.status}`,
+      (e: Error) => e.message,
+    );
     // Mid-wake: the scale-up is written, the pods are not ready yet.
     await waitForDeployment(ns, "web", (d) => d.spec?.replicas === 2, 10_000);
     await first.p.kill("SIGKILL");
     // The held request dies with the process (the ingress would answer it with its own error).
-    expect(String(await pending)).toMatch(/socket hang up|ECONNRESET/);
+    expect(await pending).toMatch(/socket hang up|ECONNRESET/);
 
     const second = await start(ns);
-    const res = await httpGet(second.port, `/wake/${ns}/web`, { Host: "app.example", "X-Original-URI": "/after" });
+    const res = await httpGet(second.port, `/wake/${ns}/web`, {
+      Host: "app.example",
+      "X-Original-URI": "/after",
+    });
     expect(res.status).toBe(307);
     expect(res.headers.location).toBe("/after");
     const dep = await clients().apps.readNamespacedDeployment({ name: "web", namespace: ns });

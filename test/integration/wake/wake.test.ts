@@ -1,6 +1,15 @@
 import { connect } from "node:net";
 import type { Runtime } from "../../../src/main.js";
-import { clients, createApp, createIngress, freshNamespace, httpGet, readyEndpoints, waitForDeployment, waitForEvent } from "../helpers/kube.js";
+import {
+  clients,
+  createApp,
+  createIngress,
+  freshNamespace,
+  httpGet,
+  readyEndpoints,
+  waitForDeployment,
+  waitForEvent,
+} from "../helpers/kube.js";
 import { startKubenap } from "../helpers/runtime.js";
 import { ManualSource } from "../helpers/sources.js";
 
@@ -10,7 +19,8 @@ const HOST = "app.example";
 describe("the wake handler on a real control plane", () => {
   let ns: string;
   let kubenap: Runtime | undefined;
-  const get = (path: string, headers: Record<string, string> = {}) => httpGet(kubenap?.wakePort ?? 0, path, headers);
+  const get = (path: string, headers: Record<string, string> = {}) =>
+    httpGet(kubenap?.wakePort ?? 0, path, headers);
   const json = <T>(body: string): T => JSON.parse(body) as T;
   const ingressHeaders = (extra: Record<string, string> = {}): Record<string, string> => ({
     Host: HOST,
@@ -22,7 +32,13 @@ describe("the wake handler on a real control plane", () => {
     ...extra,
   });
   const start = async (flags: string[] = []): Promise<void> => {
-    kubenap = await startKubenap(ns, new ManualSource(), ["--settle-delay", "100ms", "--hold-limit", "10s", ...flags]);
+    kubenap = await startKubenap(ns, new ManualSource(), [
+      "--settle-delay",
+      "100ms",
+      "--hold-limit",
+      "10s",
+      ...flags,
+    ]);
   };
 
   beforeEach(async () => {
@@ -57,7 +73,9 @@ describe("the wake handler on a real control plane", () => {
     expect(dep.spec?.replicas).toBe(2);
     expect(dep.metadata?.generation).toBe(gen + 1);
     expect(dep.metadata?.annotations?.["kubenap/state"]).toBe("awake");
-    expect(Date.now() - new Date(dep.metadata?.annotations?.["kubenap/wokeAt"] ?? 0).getTime()).toBeLessThan(30_000);
+    expect(Date.now() - new Date(dep.metadata?.annotations?.["kubenap/wokeAt"] ?? 0).getTime()).toBeLessThan(
+      30_000,
+    );
     const ev = await waitForEvent(ns, "web", "Woken");
     expect(ev.message).toContain("0 → 2");
   });
@@ -71,7 +89,10 @@ describe("the wake handler on a real control plane", () => {
         get("/wake", ingressHeaders()).then((r) => ({ status: r.status, location: r.headers.location })),
       ),
     );
-    const counts = results.reduce<Record<number, number>>((m, r) => ({ ...m, [r.status]: (m[r.status] ?? 0) + 1 }), {});
+    const counts = results.reduce<Record<number, number>>(
+      (m, r) => ({ ...m, [r.status]: (m[r.status] ?? 0) + 1 }),
+      {},
+    );
     expect(counts[307]).toBe(500);
     expect(new Set(results.map((r) => r.location))).toEqual(new Set([`http://${HOST}/orders?id=7`]));
     const dep = await clients().apps.readNamespacedDeployment({ name: "web", namespace: ns });
@@ -101,7 +122,12 @@ describe("the wake handler on a real control plane", () => {
     const notOptedIn = await get(`/wake/${ns}/plain`);
     expect(notOptedIn.status).toBe(404);
     expect(json<{ detail: string }>(notOptedIn.body).detail).toMatch(/not opted in/);
-    const bySvc = await get("/wake", { ...ingressHeaders(), "X-Service-Name": "plain", "X-Ingress-Name": "none", Host: "other.example" });
+    const bySvc = await get("/wake", {
+      ...ingressHeaders(),
+      "X-Service-Name": "plain",
+      "X-Ingress-Name": "none",
+      Host: "other.example",
+    });
     expect(bySvc.status).toBe(404);
     const scale = await clients().apps.readNamespacedDeployment({ name: "plain", namespace: ns });
     expect(scale.spec?.replicas).toBe(0);
@@ -118,7 +144,12 @@ describe("the wake handler on a real control plane", () => {
     expect(originalUrl.status).toBe(307);
     expect(new URL(String(originalUrl.headers.location)).host).toBe(HOST);
 
-    for (const path of ["//evil.example/x", "/\\evil.example", "https://evil.example/", "/" + "a".repeat(9000)]) {
+    for (const path of [
+      "//evil.example/x",
+      "/\\evil.example",
+      "https://evil.example/",
+      "/" + "a".repeat(9000),
+    ]) {
       const res = await get("/wake", ingressHeaders({ "X-Original-URI": path }));
       expect(res.status).toBe(400);
       expect(res.headers.location).toBeUndefined();
