@@ -69,6 +69,8 @@ export class LeaderElector {
   private async tick(): Promise<void> {
     try {
       const won = await this.tryAcquireOrRenew();
+      // stop() may have run while the API call was in flight: never start leading after it.
+      if (this.stopped) return;
       if (won) this.lastRenew = this.o.clock.now();
       this.setLeading(won);
     } catch (err) {
