@@ -1,0 +1,110 @@
+import type { V1Deployment, V1EndpointSlice } from "@kubernetes/client-node";
+import type { WakePlan } from "../../../src/k8s/deployments.js";
+import type { EventReason, EventSink } from "../../../src/k8s/events.js";
+import { WakeTimeoutError } from "../../../src/wake/errors.js";
+import { WakeMetrics } from "../../../src/wake/metrics.js";
+import { Readiness } from "../../../src/wake/readiness.js";
+import type { WakeTarget } from "../../../src/wake/targets.js";
+import { Waker } from "../../../src/wake/waker.js";
+import { FakeClock } from "../helpers/fake-clock.js";
+import { silentLogger } from "../helpers/logger.js";
+
+class MapCache<T extends { metadata?: { name?: string; namespace?: string } }> {
+  readonly items: T[] = [];
+  list(ns?: string): T[] {
+    return this.items.filter((i) => !ns || i.metadata?.namespace === ns);
+  }
+  get(name: string, ns?: string): T | undefined {
+    return this.items.find((i) => i.metadata?.name === name && (!ns || i.metadata?.namespace === ns));
+  }
+}
+
+const target: WakeTarget = {
+  namespace: "shop",
+  name: "web",
+  key: "shop/web",
+  service: "web",
+  replicas: 0,
+  policy: {
+    idleAfterMs: 60_000,
+    wakeTimeoutMs: 30_000,
+    proxy: "nginx",
+    metricsSource: "none",
+    state: "asleep",
+    replicaCountRecorded: false,
+  },
+};
+
+function setup() {
+  const clock = new FakeClock();
+  const slices = new MapCache<V1EndpointSlice>();
+  const readiness = new Readiness(slices, new MapCache<V1Deployment>(), clock, () => true);
+  const scaleCalls: WakePlan[] = [];
+  const events: [string, EventReason][] = [];
+  const sink: EventSink = {
+    normal: (_d, r) => events.push(["Normal", r]),
+    warning: (_d, r) => events.push(["Warning", r]),
+  };
+  const waker = new Waker({
+    scaler: {
+      wake: (_ns, _name, plan) => {
+        const dep: V1Deployment = {
+          metadata: { namespace: "shop", name: "web", annotations: { "kubenap/replicaCount": "3" } },
+          spec: { replicas: 0, selector: {}, template: {} },
+        };
+        const p = plan(dep);
+        scaleCalls.push(p);
+        return Promise.resolve({
+          scaled: true,
+          deployment: { ...dep, spec: { selector: {}, template: {}, replicas: p.replicas } },
+        });
+      },
+    },
+    readiness,
+    events: sink,
+    clock,
+    timers: clock,
+    logger: silentLogger(),
+    metrics: new WakeMetrics(),
+    defaults: target.policy,
+    sourceKinds: ["none"],
+  });
+  const becomeReady = (): void => {
+    const slice: V1EndpointSlice = {
+      addressType: "IPv4",
+      metadata: { namespace: "shop", name: "web-abc", labels: { "kubernetes.io/service-name": "web" } },
+      endpoints: [{ addresses: ["10.0.0.1"], conditions: { ready: true } }],
+    };
+    slices.items.push(slice);
+    readiness.onSlice(slice);
+  };
+  return { clock, waker, scaleCalls, events, becomeReady };
+}
+
+describe("the waker", () => {
+  it("shares one scale-up and one readiness wait among concurrent requests", async () => {
+    const { clock, waker, scaleCalls, becomeReady } = setup();
+    const flights = Array.from({ length: 100 }, () => waker.wake(target));
+    expect(new Set(flights).size).toBe(1);
+    await clock.advance(10);
+    becomeReady();
+    const readyAt = await Promise.all(flights.map((f) => f.done));
+    expect(new Set(readyAt).size).toBe(1);
+    expect(scaleCalls).toHaveLength(1);
+    expect(scaleCalls[0]?.replicas).toBe(3);
+    expect(scaleCalls[0]?.annotations["kubenap/state"]).toBe("awake");
+  });
+
+  it("fails a wake past wakeTimeout with WakeTimeoutError and a Warning event, and remembers it briefly", async () => {
+    const { clock, waker, events } = setup();
+    const flight = waker.wake(target);
+    const outcome = flight.done.catch((e: unknown) => e);
+    await clock.advance(30_001);
+    expect(await outcome).toBeInstanceOf(WakeTimeoutError);
+    expect(events).toContainEqual(["Warning", "WakeTimeout"]);
+    expect(waker.recentFailure(target)).toBeInstanceOf(WakeTimeoutError);
+    await clock.advance(31_000);
+    expect(waker.recentFailure(target)).toBeUndefined();
+    expect(waker.inFlight(target)).toBeUndefined();
+  });
+});
