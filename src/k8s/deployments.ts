@@ -48,8 +48,11 @@ export class DeploymentScaler {
   }
 
   /**
-   * Reads the Deployment fresh and, if it is at zero replicas, scales it up in one conditional update.
-   * Safe to run from several processes at once: only one update wins, the others see it awake.
+   * Reads the Deployment fresh and, if it is at zero replicas, scales it up in one conditional update
+   * that also writes the wake annotations. Safe to run from several processes at once: only one update
+   * wins, the others see it awake. (Annotations in the same update cost time: the deployment
+   * controller syncs them to the ReplicaSet before scaling it. Split in two updates the wake is faster
+   * but bumps metadata.generation twice; `npm run bench` measures both.)
    */
   async wake(namespace: string, name: string, plan: (dep: V1Deployment) => WakePlan): Promise<ScaleUpResult> {
     for (let attempt = 0; ; attempt++) {

@@ -171,8 +171,8 @@ metadata:
     kubernetes.io/arch: amd64
     type: kwok
 status:
-  allocatable: {cpu: "32", memory: 256Gi, pods: "250"}
-  capacity: {cpu: "32", memory: 256Gi, pods: "250"}
+  allocatable: {cpu: "64", memory: 512Gi, pods: "5000"}
+  capacity: {cpu: "64", memory: 512Gi, pods: "5000"}
 `;
 
 /** Options for startPlane. */
@@ -257,6 +257,8 @@ export async function startPlane(opts: PlaneOptions = {}): Promise<Plane> {
     const kwok = s.start("kwok", [
       `--kubeconfig=${kubeconfig}`,
       "--manage-all-nodes=true",
+      // Room for many pods (the default /24 gives a node 254 pod IPs); these addresses route nowhere.
+      "--cidr=10.0.0.1/16",
       `--server-address=127.0.0.1:${kwokPort}`,
       ...stages.map((st) => `--config=${st}`),
     ]);

@@ -33,11 +33,20 @@ export function clients(kc = testKubeConfig()) {
 }
 
 let counter = 0;
+const created: string[] = [];
+
+/** Deletes the namespaces this test file created (called after each file by test/integration/setup.ts). */
+export async function deleteTestNamespaces(): Promise<void> {
+  const { core } = clients();
+  await Promise.all(created.splice(0).map((name) => core.deleteNamespace({ name }).catch(() => undefined)));
+}
+
 /** A fresh namespace for one test file (or test), with its default ServiceAccount present. */
 export async function freshNamespace(prefix: string): Promise<string> {
   const { core, kc } = clients();
   const name = `${prefix}-${process.pid}-${++counter}-${Date.now().toString(36)}`.slice(0, 63);
   await core.createNamespace({ body: { metadata: { name } } });
+  created.push(name);
   await waitFor(
     kc,
     `/api/v1/namespaces/${name}/serviceaccounts`,
