@@ -1,6 +1,24 @@
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { readyEndpoints } from "./kube.js";
 
+/** A server listening on a free port of 127.0.0.1, and how to close it. */
+export interface LocalServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+async function listenLocal(server: Server): Promise<LocalServer> {
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const addr = server.address();
+  const port = typeof addr === "object" && addr ? addr.port : 0;
+  const close = (): Promise<void> =>
+    new Promise((r) => {
+      server.closeAllConnections();
+      server.close(() => r());
+    });
+  return { port, close };
+}
+
 /** Where the stand-in ingress sends traffic. */
 export interface IngressRoute {
   namespace: string;
@@ -17,7 +35,7 @@ export interface IngressRoute {
  * default backend (KubeNap) with the headers ingress-nginx sends (X-Code, X-Namespace, …) plus the
  * client's own headers, as NGINX's error_page does.
  */
-export async function startIngress(route: IngressRoute): Promise<{ port: number; close(): Promise<void> }> {
+export async function startIngress(route: IngressRoute): Promise<LocalServer> {
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     void (async () => {
       const ready = (await readyEndpoints(route.namespace, route.service)) > 0;
@@ -55,35 +73,15 @@ export async function startIngress(route: IngressRoute): Promise<{ port: number;
       req.pipe(up);
     })().catch(() => res.writeHead(500).end());
   });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const addr = server.address();
-  const port = typeof addr === "object" && addr ? addr.port : 0;
-  return {
-    port,
-    close: () =>
-      new Promise((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
-  };
+  return listenLocal(server);
 }
 
 /** The app: answers every request on 127.0.0.1 with a recognisable page. */
-export async function startApp(): Promise<{ port: number; close(): Promise<void> }> {
+export async function startApp(): Promise<LocalServer> {
   const server = createServer((req, res) => {
     res
       .writeHead(200, { "content-type": "text/html" })
       .end(`<!doctype html><title>app</title><h1 id="app">hello from the app</h1><p>${req.url ?? ""}</p>`);
   });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const addr = server.address();
-  const port = typeof addr === "object" && addr ? addr.port : 0;
-  return {
-    port,
-    close: () =>
-      new Promise((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
-  };
+  return listenLocal(server);
 }
