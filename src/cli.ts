@@ -53,8 +53,22 @@ async function run(argv: string[]): Promise<number> {
       reason: reason instanceof Error ? reason.message : String(reason),
     });
   });
-  const kc = loadKubeConfig(cfg.kubeconfig);
-  const runtime = await startRuntime(cfg, kc, logger);
+  let kc;
+  try {
+    kc = loadKubeConfig(cfg.kubeconfig);
+  } catch (err) {
+    process.stderr.write(
+      `cannot load the kubeconfig${cfg.kubeconfig ? ` ${cfg.kubeconfig}` : ""}: ${(err as Error).message}\n`,
+    );
+    return 2;
+  }
+  let runtime;
+  try {
+    runtime = await startRuntime(cfg, kc, logger);
+  } catch (err) {
+    logger.error("cannot start", { reason: (err as Error).message });
+    return 1;
+  }
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
       logger.info("stopping", { signal });
