@@ -50,7 +50,7 @@ export interface Runtime {
   monitor: Monitor;
   leader: LeaderElector | undefined;
   server: Server | undefined;
-  /** Port the wake handler listens on (useful with wakePort 0 in tests... 0 disables; see config). */
+  /** Port the wake handler listens on; undefined when it is disabled (--wake-port 0). */
   wakePort: number | undefined;
   stop(): Promise<void>;
 }
