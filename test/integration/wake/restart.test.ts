@@ -2,7 +2,7 @@ import { clients, createApp, freshNamespace, httpGet, waitForDeployment } from "
 import { KubenapProcess, wakePortOf } from "../helpers/process.js";
 import { freePort } from "../../cluster/ports.js";
 
-describe("the wake handler killed mid-wake", () => {
+describe("wake handlers as processes", () => {
   const procs: KubenapProcess[] = [];
   afterEach(async () => {
     await Promise.all(procs.splice(0).map((p) => p.kill()));
@@ -66,5 +66,28 @@ describe("the wake handler killed mid-wake", () => {
     expect(dep.spec?.replicas).toBe(2);
     expect(dep.metadata?.generation).toBe(gen0 + 1);
     expect(dep.status?.readyReplicas ?? 0).toBeGreaterThanOrEqual(1);
+  });
+
+  it("two KubeNap replicas waking the same app at once make exactly one scale-up", async () => {
+    const ns = await freshNamespace("two-wakers");
+    const gen0 =
+      (
+        await createApp(ns, "web", {
+          replicas: 0,
+          labels: { "kubenap/enabled": "true" },
+          annotations: { "kubenap/replicaCount": "2" },
+          podAnnotations: { "pod-ready.stage.kwok.x-k8s.io/delay": "1s" },
+        })
+      ).metadata?.generation ?? 0;
+    const [a, b] = await Promise.all([start(ns), start(ns)]);
+    const answers = await Promise.all(
+      Array.from({ length: 100 }, (_, i) =>
+        httpGet((i % 2 ? a : b).port, `/wake/${ns}/web`).then((r) => r.status),
+      ),
+    );
+    expect(answers.filter((s) => s === 307)).toHaveLength(100);
+    const dep = await clients().apps.readNamespacedDeployment({ name: "web", namespace: ns });
+    expect(dep.spec?.replicas).toBe(2);
+    expect(dep.metadata?.generation).toBe(gen0 + 1);
   });
 });
