@@ -54,6 +54,12 @@ export function shorten(value: string, max = 64): string {
   return value.length <= max ? value : `${value.slice(0, max)}… (${value.length} characters)`;
 }
 
+/** A kubenap/replicaCount value: a whole number from 1 to 1000, or undefined when it is not one. */
+export function parseReplicaCount(text: string): number | undefined {
+  const n = /^\d{1,4}$/.test(text) ? Number(text) : NaN;
+  return Number.isInteger(n) && n >= 1 && n <= MAX_REPLICAS ? n : undefined;
+}
+
 /** True when the Deployment carries the opt-in label. */
 export function isOptedIn(labels: Record<string, string> | undefined): boolean {
   return labels?.[KEYS.enabled.key] === "true";
@@ -117,11 +123,9 @@ export function parsePolicy(
   const metricsSource = oneOf("metricsSource", sourceKinds, defaults.metricsSource);
   const state = oneOf("state", ["awake", "asleep"] as const, "awake");
   const replicaText = read("replicaCount");
-  let replicaCount: number | undefined;
-  if (replicaText !== undefined) {
-    const n = /^\d{1,4}$/.test(replicaText) ? Number(replicaText) : NaN;
-    if (Number.isInteger(n) && n >= 1 && n <= MAX_REPLICAS) replicaCount = n;
-    else bad("replicaCount", replicaText, `a whole number from 1 to ${MAX_REPLICAS}`);
+  const replicaCount = replicaText === undefined ? undefined : parseReplicaCount(replicaText);
+  if (replicaText !== undefined && replicaCount === undefined) {
+    bad("replicaCount", replicaText, `a whole number from 1 to ${MAX_REPLICAS}`);
   }
   const query = read("query");
   if (query !== undefined && (query.trim() === "" || query.length > MAX_QUERY)) {

@@ -1,5 +1,6 @@
 import {
   MetricsSourceError,
+  targetKey,
   type ActivityResult,
   type SourceTarget,
   type TrafficMetricsSource,
@@ -14,6 +15,6 @@ export class NoSource implements TrafficMetricsSource {
       "none",
       "no metrics source is configured; KubeNap cannot tell idleness",
     );
-    return Promise.resolve(new Map(targets.map((t) => [`${t.namespace}/${t.name}`, err])));
+    return Promise.resolve(new Map(targets.map((t) => [targetKey(t), err])));
   }
 }

@@ -1,4 +1,5 @@
 import type { V1Deployment } from "@kubernetes/client-node";
+import { targetKey } from "../metrics-sources/types.js";
 
 const ms = (d: Date | string | undefined): number => (d ? new Date(d).getTime() || 0 : 0);
 
@@ -12,4 +13,5 @@ export function lastStartMs(dep: V1Deployment, wokeAt: Date | undefined): number
 }
 
 /** `namespace/name` of a Deployment. */
-export const depKey = (dep: V1Deployment): string => `${dep.metadata?.namespace}/${dep.metadata?.name}`;
+export const depKey = (dep: V1Deployment): string =>
+  targetKey({ namespace: dep.metadata?.namespace ?? "", name: dep.metadata?.name ?? "" });

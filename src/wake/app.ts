@@ -45,6 +45,9 @@ const header = (req: Request, name: string): string | undefined => {
   return Array.isArray(v) ? v[0] : v;
 };
 
+/** True when the client asked for HTML (a browser): it gets pages instead of problem+json. */
+const acceptsHtml = (req: Request): boolean => (header(req, "accept") ?? "").includes("text/html");
+
 /** The express app: /wake, /wake/:namespace/:deployment, /status/…, /healthz, /readyz, /metrics. */
 export function createWakeApp(d: WakeAppDeps): express.Express {
   const app = express();
@@ -89,7 +92,7 @@ export function createWakeApp(d: WakeAppDeps): express.Express {
   }
 
   async function handleWake(req: Request, res: Response): Promise<void> {
-    const wantsHtml = (header(req, "accept") ?? "").includes("text/html");
+    const wantsHtml = acceptsHtml(req);
     if (!d.ready()) {
       return done(
         req,
@@ -236,7 +239,7 @@ export function createWakeApp(d: WakeAppDeps): express.Express {
   }
 
   function fail(req: Request, res: Response, err: unknown): void {
-    const html = (header(req, "accept") ?? "").includes("text/html");
+    const html = acceptsHtml(req);
     if (err instanceof BadWakeRequest)
       return done(req, res, err.status, "Bad wake request", err.message, html);
     if (err instanceof TargetNotFound || err instanceof NotOptedInError)

@@ -1,6 +1,7 @@
 import type { V1Deployment, V1Ingress, V1Service } from "@kubernetes/client-node";
 import { isOptedIn, parsePolicy, type Policy, type PolicyDefaults } from "../annotations/policy.js";
 import type { Cache } from "../k8s/cache.js";
+import { targetKey } from "../metrics-sources/types.js";
 
 /** A resolved opted-in Deployment and what the wake path needs to know about it. */
 export interface WakeTarget {
@@ -111,7 +112,7 @@ export class TargetIndex {
     return {
       namespace,
       name,
-      key: `${namespace}/${name}`,
+      key: targetKey({ namespace, name }),
       ...(service !== undefined && { service }),
       policy,
       replicas: dep.spec?.replicas ?? 1,

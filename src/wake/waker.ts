@@ -1,7 +1,12 @@
 import type { V1Deployment } from "@kubernetes/client-node";
 import type { Logger } from "winston";
 import { KEYS } from "../annotations/keys.js";
-import { describeProblem, parsePolicy, type PolicyDefaults } from "../annotations/policy.js";
+import {
+  describeProblem,
+  parsePolicy,
+  parseReplicaCount,
+  type PolicyDefaults,
+} from "../annotations/policy.js";
 import type { Clock, Timers } from "../clock.js";
 import type { DeploymentScaler } from "../k8s/deployments.js";
 import { errorFields } from "../k8s/errors.js";
@@ -115,11 +120,9 @@ export class Waker {
     let replicas = 1;
     if (parsed.ok) replicas = parsed.policy.replicaCount ?? 1;
     else {
-      const bad = parsed.problems.find((p) => p.key === KEYS.replicaCount.key);
-      if (!bad) {
-        const fallback = Number(dep.metadata?.annotations?.[KEYS.replicaCount.key]);
-        if (Number.isInteger(fallback) && fallback >= 1 && fallback <= 1000) replicas = fallback;
-      }
+      // Other annotations are invalid: still restore the stored count when that one is valid.
+      const stored = dep.metadata?.annotations?.[KEYS.replicaCount.key];
+      replicas = (stored === undefined ? undefined : parseReplicaCount(stored)) ?? 1;
       this.d.events.warning(dep, "InvalidAnnotation", parsed.problems.map(describeProblem).join("; "));
       log.warn("invalid annotation during wake", { problems: parsed.problems, replicas });
     }
