@@ -23,7 +23,13 @@ export interface Config {
   leaseName: string;
   leaseNamespace: string;
   leaseDurationMs: number;
+  leaseRenewDeadlineMs: number;
   leaseRetryMs: number;
+  apiTimeoutMs: number;
+  sourceTimeoutMs: number;
+  watchTimeoutMs: number;
+  unhealthyAfterMs: number;
+  shutdownDelayMs: number;
   identity: string;
   logFormat: "json" | "text";
   logLevel: "error" | "warn" | "info" | "debug";
@@ -81,6 +87,26 @@ export function loadConfig(input: ConfigInput): Readonly<Config> {
     const r = convert(d, given?.text ?? d.default);
     if (r.ok) out[name] = r.value;
     else problems.push(new ConfigError(given?.from ?? `--${d.flag}`, given?.text ?? d.default, r.reason));
+  }
+  const lease = out as { leaseDurationMs?: number; leaseRenewDeadlineMs?: number; leaseRetryMs?: number };
+  if (
+    lease.leaseDurationMs !== undefined &&
+    lease.leaseRenewDeadlineMs !== undefined &&
+    lease.leaseRetryMs !== undefined
+  ) {
+    if (lease.leaseRenewDeadlineMs >= lease.leaseDurationMs) {
+      problems.push(
+        new ConfigError(
+          "--lease-renew-deadline",
+          String(lease.leaseRenewDeadlineMs),
+          "must be below --lease-duration",
+        ),
+      );
+    } else if (lease.leaseRetryMs >= lease.leaseRenewDeadlineMs) {
+      problems.push(
+        new ConfigError("--lease-retry", String(lease.leaseRetryMs), "must be below --lease-renew-deadline"),
+      );
+    }
   }
   if (problems.length > 0) throw new ConfigErrors(problems);
   if (!out.identity) out.identity = `${input.hostname}-${input.pid}`;

@@ -36,8 +36,12 @@ export interface WakeAppDeps {
   metrics: WakeMetrics;
   clock: Clock;
   timers: Timers;
-  /** True once the informers have listed; /readyz reports it. */
+  /** True once the informers have listed; wakes before that get 503. */
   ready: () => boolean;
+  /** What /readyz answers (informer health, draining); default: ready(). */
+  readyz?: () => { ok: boolean; text: string };
+  /** Aborted at shutdown: held wakes are answered at once (waiting page or 503 + Retry-After). */
+  shutdown?: AbortSignal;
 }
 
 const header = (req: Request, name: string): string | undefined => {
@@ -58,8 +62,11 @@ export function createWakeApp(d: WakeAppDeps): express.Express {
 
   app.get("/healthz", (_req, res) => void res.type("text").send("ok\n"));
   app.get("/readyz", (_req, res) => {
-    if (d.ready()) res.type("text").send("ok\n");
-    else res.status(503).type("text").send("informers not synced\n");
+    const r = d.readyz?.() ?? { ok: d.ready(), text: d.ready() ? "ok\n" : "informers not synced\n" };
+    res
+      .status(r.ok ? 200 : 503)
+      .type("text")
+      .send(r.text);
   });
   app.get("/metrics", async (_req, res) => {
     res.type(d.metrics.registry.contentType).send(await d.metrics.registry.metrics());
@@ -205,8 +212,11 @@ export function createWakeApp(d: WakeAppDeps): express.Express {
     return new Promise((resolve, reject) => {
       const timer = d.timers.setTimeout(() => finish({ kind: "held-too-long" }), d.limits.holdLimitMs);
       const gone = (): void => finish({ kind: "gone" });
+      const stopping = (): void => finish({ kind: "held-too-long" });
       req.socket.once("close", gone);
+      d.shutdown?.addEventListener("abort", stopping);
       let settled = false;
+      if (d.shutdown?.aborted) stopping();
       function finish(
         v: { kind: "ready"; readyAt: number } | { kind: "held-too-long" } | { kind: "gone" } | Error,
       ): void {
@@ -214,6 +224,7 @@ export function createWakeApp(d: WakeAppDeps): express.Express {
         settled = true;
         d.timers.clearTimeout(timer);
         req.socket.off("close", gone);
+        d.shutdown?.removeEventListener("abort", stopping);
         if (v instanceof Error) reject(v);
         else resolve(v);
       }

@@ -24,4 +24,11 @@ const logger = createLogger({ format: "json", level: cfg.logLevel });
 const runtime = await startRuntime(cfg, loadKubeConfig(cfg.kubeconfig), logger, {
   sources: new Map([["test", new IdleSource()]]),
 });
-process.once("SIGTERM", () => void runtime.stop().then(() => process.exit(0)));
+process.once(
+  "SIGTERM",
+  () =>
+    void runtime
+      .drain()
+      .then(() => runtime.stop())
+      .then(() => process.exit(0)),
+);
