@@ -84,9 +84,14 @@ export function loadConfig(input: ConfigInput): Readonly<Config> {
   const out: Record<string, unknown> = {};
   for (const [name, d] of Object.entries(OPTIONS) as [OptionName, OptionDeclaration][]) {
     const given = raw.get(name);
-    const r = convert(d, given?.text ?? d.default);
+    const text = given?.text ?? d.default;
+    if (text === "" && d.type === "duration") continue; // derived below
+    const r = convert(d, text);
     if (r.ok) out[name] = r.value;
     else problems.push(new ConfigError(given?.from ?? `--${d.flag}`, given?.text ?? d.default, r.reason));
+  }
+  if (out.leaseRenewDeadlineMs === undefined && typeof out.leaseDurationMs === "number") {
+    out.leaseRenewDeadlineMs = Math.floor((out.leaseDurationMs * 2) / 3);
   }
   const lease = out as { leaseDurationMs?: number; leaseRenewDeadlineMs?: number; leaseRetryMs?: number };
   if (

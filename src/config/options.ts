@@ -111,8 +111,8 @@ export const OPTIONS = {
   leaseRenewDeadlineMs: o(
     "lease-renew-deadline",
     "duration",
-    "10s",
-    "A leader that could not renew for this long stops acting; must be below --lease-duration.",
+    "",
+    "A leader that could not renew for this long stops acting; below --lease-duration. Empty: two thirds of it.",
     { min: 200 },
   ),
   leaseRetryMs: o("lease-retry", "duration", "2s", "How often the Lease is renewed or tried.", { min: 100 }),
