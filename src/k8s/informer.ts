@@ -176,7 +176,7 @@ class BoundedWatch<T> extends Watch {
     done: (err: unknown) => void,
   ): Promise<AbortController> {
     const seconds = Math.max(1, Math.round((this.timeoutMs * (1 + Math.random())) / 1000));
-    const silentMs = seconds * 1000 + 30_000;
+    const silentMs = seconds * 1000 + Math.min(30_000, this.timeoutMs);
     let finished = false;
     const ref: { controller?: AbortController } = {};
     let watchdog: unknown;

@@ -15,8 +15,12 @@ export class KubenapProcess {
   }[] = [];
   readonly exited: Promise<void>;
 
-  constructor(args: string[], env: Record<string, string> = {}) {
-    this.child = spawn(process.execPath, ["--import", "tsx", join(HERE, "kubenap-process.ts"), ...args], {
+  /** The test harness (kubenap-process.ts) by default; `cli: true` runs the built `kubenap` (dist/cli.js). */
+  constructor(args: string[], env: Record<string, string> = {}, cli = false) {
+    const argv = cli
+      ? [join(HERE, "..", "..", "..", "dist", "cli.js"), "run", ...args]
+      : ["--import", "tsx", join(HERE, "kubenap-process.ts"), ...args];
+    this.child = spawn(process.execPath, argv, {
       stdio: ["ignore", "pipe", "pipe"],
       cwd: join(HERE, "..", "..", ".."),
       env: { ...process.env, ...env },
