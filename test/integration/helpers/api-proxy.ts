@@ -15,12 +15,12 @@ export class ApiProxy {
   ) {}
 
   static async start(target: URL): Promise<ApiProxy> {
-    let self: ApiProxy | undefined;
-    const server = createServer((client) => self?.accept(client, target));
+    const ref: { proxy?: ApiProxy } = {};
+    const server = createServer((client) => ref.proxy?.accept(client, target));
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     const addr = server.address();
-    self = new ApiProxy(server, typeof addr === "object" && addr ? addr.port : 0);
-    return self;
+    ref.proxy = new ApiProxy(server, typeof addr === "object" && addr ? addr.port : 0);
+    return ref.proxy;
   }
 
   /** Rewrites a kubeconfig server URL to go through the proxy. */
