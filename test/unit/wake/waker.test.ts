@@ -46,9 +46,10 @@ function setup(annotations: Record<string, string> = { "kubenap/replicaCount": "
   const readiness = new Readiness(slices, new MapCache<V1Deployment>(), clock, () => true);
   const calls: Call[] = [];
   const events: [string, EventReason][] = [];
+  const eventUids: (string | undefined)[] = [];
   const sink: EventSink = {
     normal: (_d, r) => events.push(["Normal", r]),
-    warning: (_d, r) => events.push(["Warning", r]),
+    warning: (d, r) => (events.push(["Warning", r]), eventUids.push(d.metadata?.uid)),
   };
   const waker = new Waker({
     scaler: {
@@ -79,6 +80,7 @@ function setup(annotations: Record<string, string> = { "kubenap/replicaCount": "
     metrics: new WakeMetrics(),
     defaults: target.policy,
     sourceKinds: ["none"],
+    lookup: (namespace, name) => ({ metadata: { namespace, name, uid: "uid-web" } }),
   });
   const becomeReady = (): void => {
     const slice: V1EndpointSlice = {
@@ -89,7 +91,7 @@ function setup(annotations: Record<string, string> = { "kubenap/replicaCount": "
     slices.items.push(slice);
     readiness.onSlice(slice);
   };
-  return { clock, waker, calls, events, becomeReady };
+  return { clock, waker, calls, events, eventUids, becomeReady };
 }
 
 describe("the waker", () => {
@@ -132,12 +134,13 @@ describe("the waker", () => {
   });
 
   it("fails a wake past wakeTimeout with WakeTimeoutError and a Warning event, and remembers it briefly", async () => {
-    const { clock, waker, events } = setup();
+    const { clock, waker, events, eventUids } = setup();
     const flight = waker.wake(target);
     const outcome = flight.done.catch((e: unknown) => e);
     await clock.advance(30_001);
     expect(await outcome).toBeInstanceOf(WakeTimeoutError);
     expect(events).toContainEqual(["Warning", "WakeTimeout"]);
+    expect(eventUids).toEqual(["uid-web"]); // so kubectl describe deployment shows it
     expect(waker.recentFailure(target)).toBeInstanceOf(WakeTimeoutError);
     await clock.advance(31_000);
     expect(waker.recentFailure(target)).toBeUndefined();
