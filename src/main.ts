@@ -1,4 +1,4 @@
-import { createServer, type Server } from "node:http";
+import type { Server } from "node:http";
 import {
   AppsV1Api,
   AutoscalingV2Api,
@@ -28,6 +28,8 @@ import { Monitor } from "./monitor/monitor.js";
 import { createWakeApp } from "./wake/app.js";
 import { WakeMetrics } from "./wake/metrics.js";
 import { Readiness } from "./wake/readiness.js";
+import { pruneCached } from "./wake/prune.js";
+import { createWakeServer } from "./wake/server.js";
 import { TargetIndex } from "./wake/targets.js";
 import { Waker } from "./wake/waker.js";
 
@@ -98,6 +100,8 @@ export async function startRuntime(
     ns,
     watchLog,
     clock,
+    undefined,
+    pruneCached.service,
   );
   const ingresses = new WatchSet<V1Ingress>(
     kc,
@@ -107,6 +111,8 @@ export async function startRuntime(
     ns,
     watchLog,
     clock,
+    undefined,
+    pruneCached.ingress,
   );
   const slices = new WatchSet<V1EndpointSlice>(
     kc,
@@ -118,6 +124,8 @@ export async function startRuntime(
     ns,
     watchLog,
     clock,
+    undefined,
+    pruneCached.endpointSlice,
   );
   const informers = [deployments, services, ingresses, slices];
   const synced = (): boolean => informers.every((i) => i.synced);
@@ -151,7 +159,10 @@ export async function startRuntime(
     defaults,
     sourceKinds,
   });
-  const targets = new TargetIndex(deployments, services, ingresses, defaults, sourceKinds);
+  const targets = new TargetIndex({ defaults, sourceKinds, ingressClass: cfg.ingressClass });
+  deployments.onChange((t, d) => targets.onDeployment(t, d));
+  services.onChange((t, s) => targets.onService(t, s));
+  ingresses.onChange((t, i) => targets.onIngress(t, i));
 
   let server: Server | undefined;
   let wakePort: number | undefined;
@@ -171,10 +182,13 @@ export async function startRuntime(
         loopGuardMs: cfg.loopGuardMs,
         maxHeldPerApp: cfg.maxHeldPerApp,
         retryAfterSeconds: cfg.retryAfter,
+        maxHeld: cfg.maxHeld,
+        maxRedirects: cfg.maxRedirects,
+        redirectBackoffMs: cfg.redirectBackoffMs,
       },
+      statusEndpoint: cfg.statusEndpoint,
     });
-    server = createServer({ maxHeaderSize: 16 * 1024 }, app);
-    server.requestTimeout = cfg.holdLimitMs + cfg.settleDelayMs + 30_000;
+    server = createWakeServer(app, cfg);
     await new Promise<void>((resolve, reject) => {
       server?.once("error", reject);
       server?.listen(cfg.wakePort, cfg.wakeAddress, () => resolve());

@@ -22,6 +22,8 @@ export class WatchSet<T extends KubernetesObject> implements Cache<T> {
     logger: Logger,
     timers: Timers,
     labelSelector?: string,
+    /** Strips what KubeNap never reads from each cached object, in place, before any handler sees it. */
+    prune?: (obj: T) => void,
   ) {
     const scopes = namespaces.length === 0 ? [undefined] : namespaces;
     this.watched = scopes.map(
@@ -35,6 +37,7 @@ export class WatchSet<T extends KubernetesObject> implements Cache<T> {
           ...(labelSelector !== undefined && { labelSelector }),
         }),
     );
+    if (prune) this.onChange((_type, obj) => prune(obj));
   }
 
   onChange(h: ChangeHandler<T>): void {
