@@ -24,7 +24,7 @@ export function createWakeServer(app: RequestListener, l: ServerLimits): Server 
       // The longest legitimate request: held, then the settle delay and the redirect back-off.
       requestTimeout: Math.max(headersTimeout, l.holdLimitMs + l.settleDelayMs + 30_000),
       // Node checks both timeouts on this interval (30 s by default, longer than the timeouts).
-      connectionsCheckingInterval: Math.min(1000, headersTimeout),
+      connectionsCheckingInterval: Math.max(100, Math.min(500, Math.floor(headersTimeout / 4))),
     },
     app,
   );
