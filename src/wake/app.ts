@@ -189,7 +189,7 @@ export function createWakeApp(d: WakeAppDeps): express.Express {
     const seenReady = target.replicas > 0 ? d.readiness.readyAt(target) : undefined;
     const readyAt =
       seenReady === undefined ? undefined : Math.max(seenReady, target.policy.wokeAt?.getTime() ?? 0);
-    if (readyAt !== undefined && now - readyAt > d.limits.loopGuardMs) {
+    if (readyAt !== undefined && now - readyAt >= d.limits.loopGuardMs) {
       res.set(STATE_HEADER, "ready");
       return done(
         req,
