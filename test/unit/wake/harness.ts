@@ -12,17 +12,21 @@ import { Waker } from "../../../src/wake/waker.js";
 import { silentLogger } from "../helpers/logger.js";
 import { DEFAULTS, world } from "./world.js";
 
-/** A Map-backed informer cache. */
+/** A Map-backed informer cache, by namespace like client-node's (list(ns) costs that namespace only). */
 export class MapCache<T extends { metadata?: { name?: string; namespace?: string } }> {
-  readonly items = new Map<string, T>();
+  private readonly byNs = new Map<string, Map<string, T>>();
   put(o: T): void {
-    this.items.set(`${o.metadata?.namespace}/${o.metadata?.name}`, o);
+    const ns = o.metadata?.namespace ?? "";
+    const m = this.byNs.get(ns) ?? new Map<string, T>();
+    m.set(o.metadata?.name ?? "", o);
+    this.byNs.set(ns, m);
   }
   list(ns?: string): T[] {
-    return [...this.items.values()].filter((i) => !ns || i.metadata?.namespace === ns);
+    if (ns) return [...(this.byNs.get(ns)?.values() ?? [])];
+    return [...this.byNs.values()].flatMap((m) => [...m.values()]);
   }
   get(name: string, ns?: string): T | undefined {
-    return this.items.get(`${ns}/${name}`);
+    return this.byNs.get(ns ?? "")?.get(name);
   }
 }
 
