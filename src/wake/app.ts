@@ -209,7 +209,10 @@ export function createWakeApp(d: WakeAppDeps): express.Express {
     const flight = readyAt === undefined ? d.waker.wake(target) : undefined;
     if (header(req, POLL_HEADER) === "1") {
       // The ingress sent the poll here, so the app is not answering yet, whatever readiness says.
-      res.set("Cache-Control", "no-store").status(503).json(status(target));
+      res
+        .set({ "Cache-Control": "no-store", "Retry-After": String(d.limits.retryAfterSeconds) })
+        .status(503)
+        .json({ ...status(target), detail: `${target.key} is not answering through the ingress yet` });
       return;
     }
     const client = clientId(req);

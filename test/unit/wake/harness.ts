@@ -28,6 +28,9 @@ export class MapCache<T extends { metadata?: { name?: string; namespace?: string
   get(name: string, ns?: string): T | undefined {
     return this.byNs.get(ns ?? "")?.get(name);
   }
+  remove(name: string, ns: string): void {
+    this.byNs.get(ns)?.delete(name);
+  }
 }
 
 /** The wake app in-process on 127.0.0.1 with a fake cluster: a scale-up makes the app ready at once (or when told). */
@@ -38,6 +41,8 @@ export interface Harness {
   events: [string, EventReason, string][];
   /** Marks a Service's endpoints ready. */
   ready(namespace: string, service: string): void;
+  /** Puts an app back to sleep: 0 replicas, its Services' endpoints gone. */
+  sleep(namespace: string, name: string): void;
   close(): Promise<void>;
 }
 
@@ -81,6 +86,18 @@ export async function startHarness(
     };
     slices.put(slice);
     readiness.onSlice(slice);
+  };
+  const sleep = (namespace: string, name: string): void => {
+    const d = deployments.get(name, namespace);
+    if (!d) return;
+    const asleep: V1Deployment = { ...d, spec: { ...d.spec, replicas: 0 } as V1Deployment["spec"] };
+    deployments.put(asleep);
+    index.onDeployment("update", asleep);
+    readiness.onDeployment(asleep);
+    for (const slice of slices.list(namespace)) {
+      slices.remove(slice.metadata?.name ?? "", namespace);
+      readiness.onSlice(slice);
+    }
   };
   const metrics = new WakeMetrics();
   const waker = new Waker({
@@ -142,6 +159,7 @@ export async function startHarness(
     scaleUps,
     events,
     ready,
+    sleep,
     close: () =>
       new Promise<void>((r) => {
         server.closeAllConnections();
