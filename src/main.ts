@@ -1,4 +1,4 @@
-import { createServer, type Server } from "node:http";
+import type { Server } from "node:http";
 import {
   AppsV1Api,
   AutoscalingV2Api,
@@ -32,8 +32,15 @@ import { Monitor } from "./monitor/monitor.js";
 import { createWakeApp } from "./wake/app.js";
 import { WakeMetrics } from "./wake/metrics.js";
 import { Readiness } from "./wake/readiness.js";
+import { pruneCached } from "./wake/prune.js";
+import { createWakeServer } from "./wake/server.js";
 import { TargetIndex } from "./wake/targets.js";
 import { Waker } from "./wake/waker.js";
+
+/** An in-place pruner as an informer transform. */
+const pruned =
+  <T>(prune: (obj: T) => void) =>
+  (obj: T): T => (prune(obj), obj);
 
 /** Loads the kubeconfig: an explicit path, else in-cluster, else $KUBECONFIG / ~/.kube/config. */
 export function loadKubeConfig(path: string): KubeConfig {
@@ -109,6 +116,7 @@ export async function startRuntime(
     resource: "services",
     path: scoped("/api/v1", "services"),
     list: (n) => (n ? core.listNamespacedService({ namespace: n }) : core.listServiceForAllNamespaces()),
+    transform: pruned(pruneCached.service),
   });
   const ingresses = new WatchSet<V1Ingress>({
     ...common,
@@ -116,6 +124,7 @@ export async function startRuntime(
     path: scoped("/apis/networking.k8s.io/v1", "ingresses"),
     list: (n) =>
       n ? networking.listNamespacedIngress({ namespace: n }) : networking.listIngressForAllNamespaces(),
+    transform: pruned(pruneCached.ingress),
   });
   const slices = new WatchSet<V1EndpointSlice>({
     ...common,
@@ -125,6 +134,7 @@ export async function startRuntime(
       n
         ? discovery.listNamespacedEndpointSlice({ namespace: n })
         : discovery.listEndpointSliceForAllNamespaces(),
+    transform: pruned(pruneCached.endpointSlice),
   });
   const informers = [deployments, services, ingresses, slices];
   const synced = (): boolean => informers.every((i) => i.synced);
@@ -162,7 +172,10 @@ export async function startRuntime(
     sourceKinds,
     lookup: (namespace, name) => deployments.get(name, namespace),
   });
-  const targets = new TargetIndex(deployments, services, ingresses, defaults, sourceKinds);
+  const targets = new TargetIndex({ defaults, sourceKinds, ingressClass: cfg.ingressClass });
+  deployments.onChange((t, d) => targets.onDeployment(t, d));
+  services.onChange((t, s) => targets.onService(t, s));
+  ingresses.onChange((t, i) => targets.onIngress(t, i));
 
   const health = new HealthReport(informers, () => leader?.problem, cfg.unhealthyAfterMs, logger);
   health.register(metrics.registry);
@@ -188,11 +201,14 @@ export async function startRuntime(
         loopGuardMs: cfg.loopGuardMs,
         maxHeldPerApp: cfg.maxHeldPerApp,
         retryAfterSeconds: cfg.retryAfter,
+        maxHeld: cfg.maxHeld,
+        maxRedirects: cfg.maxRedirects,
+        redirectBackoffMs: cfg.redirectBackoffMs,
       },
+      statusEndpoint: cfg.statusEndpoint,
     });
-    server = createServer({ maxHeaderSize: 16 * 1024 }, app);
+    server = createWakeServer(app, cfg);
     server.keepAliveTimeout = 5_000;
-    server.requestTimeout = cfg.holdLimitMs + cfg.settleDelayMs + 30_000;
     await new Promise<void>((resolve, reject) => {
       server?.once("error", reject);
       server?.listen(cfg.wakePort, cfg.wakeAddress, () => resolve());

@@ -19,6 +19,12 @@ export interface Config {
   loopGuardMs: number;
   maxHeldPerApp: number;
   retryAfter: number;
+  ingressClass: string;
+  maxRedirects: number;
+  redirectBackoffMs: number;
+  maxHeld: number;
+  maxConnections: number;
+  statusEndpoint: boolean;
   leaderElection: boolean;
   leaseName: string;
   leaseNamespace: string;

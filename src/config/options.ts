@@ -92,6 +92,44 @@ export const OPTIONS = {
     { min: 1, max: 100_000 },
   ),
   retryAfter: o("retry-after", "integer", "5", "Retry-After seconds on 503 answers.", { min: 1, max: 3600 }),
+  // Wake handler: routing, loop guard and bounds (issue 8).
+  ingressClass: o(
+    "ingress-class",
+    "string",
+    "",
+    "Only Ingresses of this class (spec.ingressClassName or kubernetes.io/ingress.class) map hosts to apps; empty: all.",
+  ),
+  maxRedirects: o(
+    "max-redirects",
+    "integer",
+    "5",
+    "Redirects one client gets for one wake before the waiting page or 503 (counted by cookie, else by client).",
+    { min: 1, max: 15 },
+  ),
+  redirectBackoffMs: o(
+    "redirect-backoff",
+    "duration",
+    "1s",
+    "Pause before a client's second redirect for one wake; doubles for each further one.",
+    { min: 0, max: 10_000 },
+  ),
+  maxHeld: o("max-held", "integer", "10000", "Requests held at once in total; more get 503.", {
+    min: 1,
+    max: 1_000_000,
+  }),
+  maxConnections: o(
+    "max-connections",
+    "integer",
+    "20000",
+    "Open connections to the wake handler; more are closed at once.",
+    { min: 1, max: 1_000_000 },
+  ),
+  statusEndpoint: o(
+    "status-endpoint",
+    "boolean",
+    "true",
+    "Serve /status/<namespace>/<deployment>, which tells anyone who can reach it whether an opted-in app exists.",
+  ),
   leaderElection: o(
     "leader-election",
     "boolean",
