@@ -33,6 +33,19 @@ const o = (
   ...extra,
 });
 
+/** A source's option: flag `--<source>-<name>`, key `<name>` (camelCase) in the file's `<source>:` section. */
+const src = (
+  source: string,
+  name: string,
+  type: OptionType,
+  def: string,
+  doc: string,
+  extra: Partial<OptionDeclaration> = {},
+): OptionDeclaration => ({
+  ...o(`${source}-${name}`, type, def, doc, extra),
+  file: `${source}.${name.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase())}`,
+});
+
 /** All options of `kubenap run`. */
 export const OPTIONS = {
   kubeconfig: o(
@@ -47,6 +60,12 @@ export const OPTIONS = {
     "string",
     "none",
     "Default traffic metrics source. With `none`, nothing is ever put to sleep.",
+  ),
+  metricsSources: o(
+    "metrics-sources",
+    "list",
+    "",
+    "More sources to start beside --metrics-source, for apps that name one in kubenap/metricsSource.",
   ),
   sweepIntervalMs: o(
     "sweep-interval",
@@ -116,7 +135,63 @@ export const OPTIONS = {
   logLevel: o("log-level", "enum", "info", "Least severe level logged.", {
     values: ["error", "warn", "info", "debug"],
   }),
+  // Source options: each source reads its own section (`prometheus:`, `influxdb:`, … in the YAML file).
+  prometheusUrl: src("prometheus", "url", "string", "", "Base URL of the Prometheus HTTP API."),
+  prometheusPreset: src(
+    "prometheus",
+    "preset",
+    "enum",
+    "app",
+    "Default query shape: app, traefik, ingress-nginx or istio.",
+    { values: ["app", "ingress-nginx", "istio", "traefik"] },
+  ),
+  prometheusScrapeInterval: src(
+    "prometheus",
+    "scrape-interval",
+    "duration",
+    "30s",
+    "The scrape interval of the request and up series (query resolution; no-traffic proof).",
+    { min: 100 },
+  ),
+  prometheusUpQuery: src(
+    "prometheus",
+    "up-query",
+    "string",
+    "",
+    "Selector of the scrape target that counts an app's traffic, templated; empty: the preset's.",
+  ),
+  prometheusUsername: src("prometheus", "username", "string", "", "Basic auth user name."),
+  prometheusPasswordFile: src(
+    "prometheus",
+    "password-file",
+    "string",
+    "",
+    "File holding the basic auth password.",
+  ),
+  prometheusBearerTokenFile: src(
+    "prometheus",
+    "bearer-token-file",
+    "string",
+    "",
+    "File holding a bearer token (re-read on each query, so a rotated Secret works).",
+  ),
+  prometheusCaFile: src("prometheus", "ca-file", "string", "", "PEM CA bundle to trust for an https URL."),
+  prometheusTimeoutMs: src("prometheus", "timeout", "duration", "10s", "Timeout of one query.", {
+    min: 100,
+  }),
 } as const satisfies Record<string, OptionDeclaration>;
 
 /** An option's short name. */
 export type OptionName = keyof typeof OPTIONS;
+
+/** Secrets are read from the environment only (never flags, which other users can see in `ps`). */
+export const SECRET_ENV = {
+  prometheusPassword: { env: "KUBENAP_PROMETHEUS_PASSWORD", doc: "Basic auth password of Prometheus." },
+  prometheusBearerToken: { env: "KUBENAP_PROMETHEUS_BEARER_TOKEN", doc: "Bearer token for Prometheus." },
+  influxdbToken: { env: "KUBENAP_INFLUXDB_TOKEN", doc: "InfluxDB API token (1.x: user:password)." },
+  datadogApiKey: { env: "DD_API_KEY", doc: "Datadog API key." },
+  datadogAppKey: { env: "DD_APP_KEY", doc: "Datadog application key." },
+} as const;
+
+/** A secret's short name. */
+export type SecretName = keyof typeof SECRET_ENV;
