@@ -37,6 +37,9 @@ export interface Config {
   prometheusBearerTokenFile: string;
   prometheusCaFile: string;
   prometheusTimeoutMs: number;
+  logsFiles: string[];
+  logsFormat: "envoy" | "envoy-json" | "nginx-combined" | "nginx-json";
+  logsPollInterval: number;
   /** From the environment only; never logged. */
   secrets: Readonly<Partial<Record<SecretName, string>>>;
 }

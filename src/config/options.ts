@@ -179,6 +179,18 @@ export const OPTIONS = {
   prometheusTimeoutMs: src("prometheus", "timeout", "duration", "10s", "Timeout of one query.", {
     min: 100,
   }),
+  logsFiles: src("logs", "files", "list", "", "Access log files to tail (comma-separated)."),
+  logsFormat: src(
+    "logs",
+    "format",
+    "enum",
+    "nginx-combined",
+    "Line format: nginx-combined, nginx-json, envoy or envoy-json.",
+    { values: ["envoy", "envoy-json", "nginx-combined", "nginx-json"] },
+  ),
+  logsPollInterval: src("logs", "poll-interval", "duration", "1s", "How often the files are read.", {
+    min: 10,
+  }),
 } as const satisfies Record<string, OptionDeclaration>;
 
 /** An option's short name. */

@@ -1,4 +1,5 @@
 import { ConfigErrors } from "../config/config.js";
+import { createLogsSource } from "./logs.js";
 import { NoSource } from "./none.js";
 import { createPrometheusSource } from "./prometheus.js";
 import type { SourceContext, TrafficMetricsSource } from "./types.js";
@@ -8,6 +9,7 @@ export type SourceFactory = (ctx: SourceContext) => TrafficMetricsSource;
 
 /** Kinds selectable with --metrics-source or kubenap/metricsSource. One line per source, alphabetical. */
 export const SOURCE_FACTORIES = {
+  logs: createLogsSource,
   none: () => new NoSource(),
   prometheus: createPrometheusSource,
 } satisfies Record<string, SourceFactory>;
