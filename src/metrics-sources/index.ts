@@ -1,4 +1,4 @@
-import { ConfigErrors } from "../config/config.js";
+import { ConfigError, ConfigErrors } from "../config/config.js";
 import { createLogsSource } from "./logs.js";
 import { NoSource } from "./none.js";
 import { createPrometheusSource } from "./prometheus.js";
@@ -36,6 +36,13 @@ export function createSources(ctx: SourceContext): Map<string, TrafficMetricsSou
   const out = new Map<string, TrafficMetricsSource>();
   const problems: ConfigErrors["problems"] = [];
   for (const kind of kinds) {
+    if (!(kind in SOURCE_FACTORIES)) {
+      const option = kind === ctx.config.metricsSource ? "--metrics-source" : "--metrics-sources";
+      problems.push(
+        new ConfigError(option, kind, `unknown metrics source; available: ${SOURCE_KINDS.join(", ")}`),
+      );
+      continue;
+    }
     try {
       out.set(kind, createSource(kind, ctx));
     } catch (err) {

@@ -56,15 +56,19 @@ export class LogsSource implements TrafficMetricsSource {
 
   private schedule(ms: number): void {
     this.timer = this.clock.setTimeout(() => {
-      this.polling = this.poll().finally(() => {
-        this.polling = undefined;
+      void this.poll().finally(() => {
         if (this.timer !== undefined) this.schedule(this.o.pollIntervalMs);
       });
     }, ms);
   }
 
-  /** Reads every file once (the timer calls it; tests may too). */
-  async poll(): Promise<void> {
+  /** Reads every file once (the timer calls it; tests and benchmarks may too); calls share one read. */
+  poll(): Promise<void> {
+    this.polling ??= this.readAll().finally(() => (this.polling = undefined));
+    return this.polling;
+  }
+
+  private async readAll(): Promise<void> {
     const ingresses = this.o.ingresses.list();
     if (ingresses !== this.routesFrom) {
       this.routes = new RouteTable(ingresses);
@@ -81,7 +85,7 @@ export class LogsSource implements TrafficMetricsSource {
     if (h.upstream !== undefined) {
       const svc = envoyClusterService(h.upstream);
       if (svc) return void this.lastSeen.set(svc, this.now);
-      this.upstreams.delete(h.upstream);
+      // Bounded: past MAX_UPSTREAMS names, the one first seen longest ago is forgotten.
       this.upstreams.set(h.upstream, this.now);
       if (this.upstreams.size > MAX_UPSTREAMS) {
         const oldest = this.upstreams.keys().next().value;
