@@ -37,6 +37,13 @@ export interface Config {
   prometheusBearerTokenFile: string;
   prometheusCaFile: string;
   prometheusTimeoutMs: number;
+  datadogSite: string;
+  datadogApiKeyFile: string;
+  datadogAppKeyFile: string;
+  datadogQuery: string;
+  datadogInterval: number;
+  datadogUrl: string;
+  datadogTimeoutMs: number;
   logsFiles: string[];
   logsFormat: "envoy" | "envoy-json" | "nginx-combined" | "nginx-json";
   logsPollInterval: number;

@@ -1,4 +1,5 @@
 import { ConfigError, ConfigErrors } from "../config/config.js";
+import { createDatadogSource } from "./datadog.js";
 import { createLogsSource } from "./logs.js";
 import { NoSource } from "./none.js";
 import { createPrometheusSource } from "./prometheus.js";
@@ -9,6 +10,7 @@ export type SourceFactory = (ctx: SourceContext) => TrafficMetricsSource;
 
 /** Kinds selectable with --metrics-source or kubenap/metricsSource. One line per source, alphabetical. */
 export const SOURCE_FACTORIES = {
+  datadog: createDatadogSource,
   logs: createLogsSource,
   none: () => new NoSource(),
   prometheus: createPrometheusSource,
