@@ -37,6 +37,14 @@ export interface Config {
   prometheusBearerTokenFile: string;
   prometheusCaFile: string;
   prometheusTimeoutMs: number;
+  influxdbUrl: string;
+  influxdbOrg: string;
+  influxdbBucket: string;
+  influxdbTokenFile: string;
+  influxdbMeasurement: string;
+  influxdbField: string;
+  influxdbReportInterval: number;
+  influxdbTimeoutMs: number;
   datadogSite: string;
   datadogApiKeyFile: string;
   datadogAppKeyFile: string;

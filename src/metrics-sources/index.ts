@@ -1,5 +1,6 @@
 import { ConfigError, ConfigErrors } from "../config/config.js";
 import { createDatadogSource } from "./datadog.js";
+import { createInfluxSource } from "./influxdb.js";
 import { createLogsSource } from "./logs.js";
 import { NoSource } from "./none.js";
 import { createPrometheusSource } from "./prometheus.js";
@@ -11,6 +12,7 @@ export type SourceFactory = (ctx: SourceContext) => TrafficMetricsSource;
 /** Kinds selectable with --metrics-source or kubenap/metricsSource. One line per source, alphabetical. */
 export const SOURCE_FACTORIES = {
   datadog: createDatadogSource,
+  influxdb: createInfluxSource,
   logs: createLogsSource,
   none: () => new NoSource(),
   prometheus: createPrometheusSource,
