@@ -37,16 +37,21 @@ function byNamespaceAndService(metric: string, nsLabel: string, svcLabel: string
 
 /**
  * Traefik names a Kubernetes Ingress backend `<namespace>-<service>-<port>@kubernetes` (and
- * `…@kubernetescrd` for IngressRoutes); the port part is a number or a port name.
+ * `…@kubernetescrd` for IngressRoutes); the port part is a number or a port name, which may hold
+ * dashes too, so the longest matching `<namespace>-<service>` wins.
  */
 const traefik: Preset = {
   metric: "traefik_service_requests_total",
   by: ["service"],
   matchers: (ts) =>
-    `service=~${quote(`(${alternation(ts.map((t) => `${t.namespace}-${serviceOf(t)}`))})-[^-@]+@kubernetes.*`)}`,
+    `service=~${quote(`(${alternation(ts.map((t) => `${t.namespace}-${serviceOf(t)}`))})-.+@kubernetes.*`)}`,
   owners: (l, ts) => {
-    const m = /^(.*)-[^-@]+@kubernetes/.exec(l.service ?? "");
-    return m ? ts.filter((t) => `${t.namespace}-${serviceOf(t)}` === m[1]) : [];
+    const name = /^(.+)@kubernetes/.exec(l.service ?? "")?.[1];
+    if (name === undefined) return [];
+    const prefix = (t: SourceTarget): string => `${t.namespace}-${serviceOf(t)}-`;
+    const hits = ts.filter((t) => name.startsWith(prefix(t)) && name.length > prefix(t).length);
+    const longest = Math.max(...hits.map((t) => prefix(t).length));
+    return hits.filter((t) => prefix(t).length === longest);
   },
   up: 'up{job=~".*traefik.*"}',
 };

@@ -56,6 +56,7 @@ describe("presets", () => {
       ["cart-api"],
     );
     expect(PRESETS.traefik.owners({ service: "other-cart-80@kubernetes" }, ts)).toEqual([]);
+    expect(PRESETS.traefik.owners({ service: "shop-cart-http-alt@kubernetes" }, ts)).toEqual([target]);
   });
 
   it("group the app preset by namespace and service", () => {
