@@ -230,7 +230,8 @@ export class PrometheusSource implements TrafficMetricsSource {
       else if (count < need)
         problems.set(
           key,
-          `${what} its scrape target ${c.selector} was scraped only ${count} times (a ${seconds(this.o.scrapeIntervalMs)} interval gives ${need}): Prometheus or the target was not up all along`,
+          // Constant text (no sample count), so the de-duplicated Event is not repeated every sweep.
+          `${what} its scrape target ${c.selector} has fewer samples than a ${seconds(this.o.scrapeIntervalMs)} scrape interval gives: Prometheus or the target was not up all along`,
         );
     }
     return problems;

@@ -13,6 +13,7 @@ import {
 } from "../helpers/kube.js";
 import { FakeDatadog } from "./helpers/datadog.js";
 import { startConfigured } from "./helpers/kubenap.js";
+import { trafficUntilReady } from "./helpers/traffic.js";
 
 const IDLE = 5_000;
 const INTERVAL = 1_000;
@@ -63,7 +64,7 @@ describe("the Datadog source, through the official client, against a local Datad
     await createApp(ns, "busy", { replicas: 1, labels: ENABLED, annotations });
     await createApp(ns, "quiet", { replicas: 1, labels: ENABLED, annotations });
     await createApp(ns, "unreported", { replicas: 1, labels: ENABLED, annotations });
-    await waitForDeployment(ns, "quiet", (d) => d.status?.readyReplicas === 1);
+    await trafficUntilReady(ns, ["quiet"], () => dd.hit(ns, "quiet"));
     dd.hit(ns, "quiet");
     const lastRequest = Date.now();
     const asleep = await waitForDeployment(ns, "quiet", (d) => d.spec?.replicas === 0, IDLE + 10_000);
@@ -81,7 +82,7 @@ describe("the Datadog source, through the official client, against a local Datad
 
   it("on 429, stops querying until the rate limit resets, sleeps nothing meanwhile, then goes on", async () => {
     await createApp(ns, "limited", { replicas: 1, labels: ENABLED, annotations });
-    await waitForDeployment(ns, "limited", (d) => d.status?.readyReplicas === 1);
+    await trafficUntilReady(ns, ["limited"], () => dd.hit(ns, "limited"));
     dd.hit(ns, "limited");
     dd.rateLimitedFor = 4;
     const limitedAt = Date.now();
@@ -98,7 +99,7 @@ describe("the Datadog source, through the official client, against a local Datad
 
   it("on 403, says the keys were refused without showing them, and recovers when the key file is fixed", async () => {
     await createApp(ns, "refused", { replicas: 1, labels: ENABLED, annotations });
-    await waitForDeployment(ns, "refused", (d) => d.status?.readyReplicas === 1);
+    await trafficUntilReady(ns, ["refused"], () => dd.hit(ns, "refused"));
     dd.hit(ns, "refused");
     writeFileSync(keyFile, "revoked-key\n");
     const refusedAt = Date.now();

@@ -10,6 +10,7 @@ import {
 } from "../helpers/kube.js";
 import { Influxd } from "./helpers/influxd.js";
 import { startConfigured } from "./helpers/kubenap.js";
+import { trafficUntilReady } from "./helpers/traffic.js";
 
 const IDLE = 5_000;
 const REPORT = 1_000;
@@ -63,8 +64,8 @@ describe("the InfluxDB source, through the monitor, against a real influxd with 
     try {
       await createApp(ns, "busy", { replicas: 1, labels: ENABLED, annotations });
       await createApp(ns, "quiet", { replicas: 1, labels: ENABLED, annotations });
-      await waitForDeployment(ns, "quiet", (d) => d.status?.readyReplicas === 1);
-      counters.set("quiet", 5);
+      await trafficUntilReady(ns, ["quiet"], () => counters.set("quiet", (counters.get("quiet") ?? 0) + 1));
+      counters.set("quiet", (counters.get("quiet") ?? 0) + 1);
       const lastRequest = Date.now();
       const asleep = await waitForDeployment(ns, "quiet", (d) => d.spec?.replicas === 0, IDLE + 10_000);
       expect(sleptAt(asleep)).toBeGreaterThanOrEqual(lastRequest + IDLE - 50);
@@ -106,7 +107,7 @@ describe("the InfluxDB source, through the monitor, against a real influxd with 
   it("when influxd is down, nothing sleeps and the Event says why", async () => {
     counters.set("outage", 2);
     await createApp(ns, "outage", { replicas: 1, labels: ENABLED, annotations });
-    await waitForDeployment(ns, "outage", (d) => d.status?.readyReplicas === 1);
+    await trafficUntilReady(ns, ["outage"], () => counters.set("outage", (counters.get("outage") ?? 0) + 1));
     await influx.stop();
     const stopped = Date.now();
     const ev = await waitForEvent(ns, "outage", "MetricsSourceError", 15_000);

@@ -12,6 +12,7 @@ import {
   waitForDeployment,
 } from "../helpers/kube.js";
 import { startConfigured } from "./helpers/kubenap.js";
+import { trafficUntilReady } from "./helpers/traffic.js";
 
 const IDLE = 5_000;
 const SWEEP = 1_000;
@@ -54,7 +55,7 @@ describe("the access-log source, through the monitor, with real files", () => {
     await createApp(ns, "quiet", { replicas: 1, labels: ENABLED, annotations });
     await createIngress(ns, "busy", "busy.example", "busy");
     await createIngress(ns, "quiet", "quiet.example", "quiet");
-    await waitForDeployment(ns, "quiet", (d) => d.status?.readyReplicas === 1);
+    await trafficUntilReady(ns, ["quiet"], () => line("quiet.example", "/warm"));
     line("quiet.example", "/last");
     const lastRequest = Date.now();
     const start = Date.now();
@@ -90,7 +91,7 @@ describe("the access-log source, through the monitor, with real files", () => {
       annotations: { "kubenap/idleAfter": `${IDLE / 1000}s` },
     });
     await createIngress(ns, "restart", "restart.example", "restart");
-    await waitForDeployment(ns, "restart", (d) => d.status?.readyReplicas === 1);
+    await trafficUntilReady(ns, ["restart"], () => line("restart.example"));
     await kubenap?.stop();
     // Long enough that the app's grace period is over: only the source's own watch time holds it.
     await new Promise((r) => setTimeout(r, IDLE));

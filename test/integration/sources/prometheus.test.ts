@@ -9,6 +9,7 @@ import {
   waitForEvent,
 } from "../helpers/kube.js";
 import { startConfigured } from "./helpers/kubenap.js";
+import { trafficUntilReady } from "./helpers/traffic.js";
 import { CountingProxy, Exporter, Prometheus, type ScrapeJob } from "./helpers/prometheus.js";
 
 const INTERVAL = 1_000;
@@ -142,7 +143,16 @@ describe("the Prometheus source, through the monitor, against a real Prometheus"
         });
       }
     }
-    for (const p of presets) await waitForDeployment(ns, `${p}-idle`, (d) => d.status?.readyReplicas === 1);
+    await trafficUntilReady(
+      ns,
+      presets.map((p) => `${p}-idle`),
+      () => {
+        for (const p of presets) {
+          const s = sh[p](`${p}-idle`);
+          exporter.inc(s.path, s.metric, s.labels);
+        }
+      },
+    );
     // The idle apps' last request comes after their start, so it decides the earliest allowed sleep.
     for (const p of presets) {
       const s = sh[p](`${p}-idle`);
@@ -242,8 +252,10 @@ describe("the Prometheus source, through the monitor, against a real Prometheus"
     const idle = { "kubenap/idleAfter": `${IDLE / 1000}s` };
     await createApp(ns, "reset-zero", { replicas: 1, labels: ENABLED, annotations: idle });
     await createApp(ns, "reset-positive", { replicas: 1, labels: ENABLED, annotations: idle });
-    await waitForDeployment(ns, "reset-zero", (d) => d.status?.readyReplicas === 1);
-    await waitForDeployment(ns, "reset-positive", (d) => d.status?.readyReplicas === 1);
+    await trafficUntilReady(ns, ["reset-zero", "reset-positive"], () => {
+      exporter.inc(zero.path, zero.metric, zero.labels);
+      exporter.inc(positive.path, positive.metric, positive.labels);
+    });
     exporter.inc(zero.path, zero.metric, zero.labels, 10);
     exporter.inc(positive.path, positive.metric, positive.labels, 10);
     const lastRequest = Date.now();
@@ -267,7 +279,7 @@ describe("the Prometheus source, through the monitor, against a real Prometheus"
       labels: ENABLED,
       annotations: { "kubenap/idleAfter": `${IDLE / 1000}s` },
     });
-    await waitForDeployment(ns, "outage", (d) => d.status?.readyReplicas === 1);
+    await trafficUntilReady(ns, ["outage"], () => exporter.inc(s.path, s.metric, s.labels));
     await prom.stop();
     const stopped = Date.now();
     const ev = await waitForEvent(ns, "outage", "MetricsSourceError", 15_000);
