@@ -10,6 +10,7 @@ import {
   eventsFor,
   freshNamespace,
   waitForDeployment,
+  waitForEvent,
 } from "../helpers/kube.js";
 import { startConfigured } from "./helpers/kubenap.js";
 import { trafficUntilReady } from "./helpers/traffic.js";
@@ -35,6 +36,8 @@ describe("the access-log source, through the monitor, with real files", () => {
     "nginx-json",
     "--logs-poll-interval",
     `${POLL}ms`,
+    "--metrics-sources",
+    "none",
   ];
   const line = (host: string, path = "/"): void =>
     appendFileSync(file, `${JSON.stringify({ host, request_uri: path, status: 200 })}\n`);
@@ -55,7 +58,10 @@ describe("the access-log source, through the monitor, with real files", () => {
     await createApp(ns, "quiet", { replicas: 1, labels: ENABLED, annotations });
     await createIngress(ns, "busy", "busy.example", "busy");
     await createIngress(ns, "quiet", "quiet.example", "quiet");
-    await trafficUntilReady(ns, ["quiet"], () => line("quiet.example", "/warm"));
+    await trafficUntilReady(ns, ["busy", "quiet"], () => {
+      line("busy.example");
+      line("quiet.example", "/warm");
+    });
     line("quiet.example", "/last");
     const lastRequest = Date.now();
     const start = Date.now();
@@ -82,6 +88,22 @@ describe("the access-log source, through the monitor, with real files", () => {
     const busy = await clients().apps.readNamespacedDeployment({ name: "busy", namespace: ns });
     expect(busy.spec?.replicas).toBe(1);
     expect(await eventsFor(ns, "busy", "Sleeping")).toHaveLength(0);
+  });
+
+  it("asks the source an app names in kubenap/metricsSource, beside the default one", async () => {
+    const idle = { "kubenap/idleAfter": `${IDLE / 1000}s` };
+    await createApp(ns, "by-logs", { replicas: 1, labels: ENABLED, annotations: idle });
+    await createApp(ns, "by-none", {
+      replicas: 1,
+      labels: ENABLED,
+      annotations: { ...idle, "kubenap/metricsSource": "none" },
+    });
+    const ev = await waitForEvent(ns, "by-none", "MetricsSourceError", 15_000);
+    expect(ev.message).toContain("no metrics source is configured");
+    await waitForDeployment(ns, "by-logs", (d) => d.spec?.replicas === 0, IDLE + 15_000);
+    expect(
+      (await clients().apps.readNamespacedDeployment({ name: "by-none", namespace: ns })).spec?.replicas,
+    ).toBe(1);
   });
 
   it("after a restart, does not put an app to sleep before it has watched the logs for idleAfter", async () => {
