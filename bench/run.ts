@@ -2,6 +2,8 @@
 const BENCHES: Record<string, string> = {
   logs: "./logs.ts",
   wake: "./wake-latency.ts",
+  "wake-memory": "./wake-memory.ts",
+  "wake-throughput": "./wake-throughput.ts",
 };
 
 const name = process.argv[2] && !/^\d/.test(process.argv[2]) ? process.argv[2] : "wake";
