@@ -196,9 +196,11 @@ export function createWakeApp(d: WakeAppDeps): express.Express {
     // KubeNap's own record still says asleep while replicas > 0: a wake not recorded yet (KubeNap
     // restarted between the scale-up and the annotation). Not the app's error: finish that wake.
     const unrecorded = target.policy.state === "asleep";
-    const seenReady = target.replicas > 0 && !unrecorded ? d.readiness.readyAt(target) : undefined;
+    const seenReady = target.replicas > 0 ? d.readiness.readyAt(target) : undefined;
     const readyAt =
-      seenReady === undefined ? undefined : Math.max(seenReady, target.policy.wokeAt?.getTime() ?? 0);
+      seenReady === undefined || unrecorded
+        ? undefined
+        : Math.max(seenReady, target.policy.wokeAt?.getTime() ?? 0);
     if (readyAt !== undefined && now - readyAt >= d.limits.loopGuardMs) {
       res.set(STATE_HEADER, "ready");
       return done(
@@ -211,7 +213,7 @@ export function createWakeApp(d: WakeAppDeps): express.Express {
       );
     }
     const failure = d.waker.recentFailure(target);
-    if (failure && readyAt === undefined) {
+    if (failure && seenReady === undefined) {
       res.set(STATE_HEADER, "failed");
       return done(req, res, 504, "The app did not start in time", failure.message, wantsHtml);
     }
