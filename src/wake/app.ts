@@ -45,6 +45,10 @@ const header = (req: Request, name: string): string | undefined => {
   return Array.isArray(v) ? v[0] : v;
 };
 
+/** Traefik's errors middleware can pass the original URL only in the query (`?uri={url}`). */
+const queryUri = (req: Request): string | undefined =>
+  typeof req.query.uri === "string" ? req.query.uri : undefined;
+
 /** True when the client asked for HTML (a browser): it gets pages instead of problem+json. */
 const acceptsHtml = (req: Request): boolean => (header(req, "accept") ?? "").includes("text/html");
 
@@ -77,6 +81,11 @@ export function createWakeApp(d: WakeAppDeps): express.Express {
     }
   });
   app.all(["/wake", "/wake/:namespace/:deployment"], (req, res) => void handleWake(req, res));
+  // ingress-nginx's default-backend form sends the error request to path / with X-Code set.
+  app.all("/", (req, res, next) => {
+    if (header(req, "x-code") === undefined) return next();
+    void handleWake(req, res);
+  });
 
   function status(t: WakeTarget): Record<string, unknown> {
     const flight = d.waker.inFlight(t);
@@ -108,7 +117,9 @@ export function createWakeApp(d: WakeAppDeps): express.Express {
     let location: string;
     try {
       if (req.originalUrl.length > 8192) throw new BadWakeRequest(400, "request URL longer than 8 KiB");
-      const path = originalPath(header(req, "x-original-uri") ?? header(req, "x-forwarded-uri"));
+      const path = originalPath(
+        header(req, "x-original-uri") ?? header(req, "x-forwarded-uri") ?? queryUri(req),
+      );
       const host = requestHost(header(req, "x-forwarded-host") ?? header(req, "host"));
       const params = req.params as { namespace?: string; deployment?: string };
       target = d.targets.resolve({
@@ -170,7 +181,11 @@ export function createWakeApp(d: WakeAppDeps): express.Express {
     try {
       const outcome = await hold(flight?.done ?? Promise.resolve(readyAt ?? now), req);
       if (outcome.kind === "ready") {
-        const wait = outcome.readyAt + d.limits.settleDelayMs - d.clock.now();
+        // Already ready before this request, yet the ingress failed again (the app still warms up, or the
+        // ingress has not caught up): pause a settle delay before each such redirect, so that clients do
+        // not run into their redirect limit (Chromium: 20) while the app gets there.
+        const floor = flight ? 0 : d.limits.settleDelayMs;
+        const wait = Math.max(outcome.readyAt + d.limits.settleDelayMs - d.clock.now(), floor);
         if (wait > 0) await new Promise((r) => d.timers.setTimeout(() => r(undefined), wait));
         res.set({ Location: location, "Cache-Control": "no-store", [STATE_HEADER]: "ready" });
         res.status(307).type("text").send(`${target.key} is ready: ${location}\n`);

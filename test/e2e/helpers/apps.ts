@@ -1,0 +1,129 @@
+// Apps for journeys: an opted-in Deployment (asleep at first), its Service and an Ingress naming its
+// host, and a way to put it back to sleep the way KubeNap's monitor does, without waiting idleAfter.
+import { KEYS } from "../../../src/annotations/keys.js";
+import {
+  clients,
+  createApp,
+  createIngress,
+  waitFor,
+  testKubeConfig,
+} from "../../integration/helpers/kube.js";
+import type { V1Pod } from "@kubernetes/client-node";
+import { KUBENAP_HOST_IP } from "../../cluster/netns.js";
+import { WAKE_PORT } from "../world.js";
+import { runInNetns } from "./world.js";
+
+/** Pod annotation read by the pod agent: the app answers 503 this long after it starts. */
+export const FAIL_FOR = "pod-app.kubenap.test/fail-for";
+
+/** Creates an asleep app `name` served at `host` (Deployment, Service port 80, Ingress). */
+export async function createSleepingApp(
+  namespace: string,
+  name: string,
+  host: string,
+  opts: { failFor?: string } = {},
+): Promise<void> {
+  await createApp(namespace, name, {
+    replicas: 0,
+    labels: { [KEYS.enabled.key]: "true" },
+    annotations: {
+      [KEYS.ingress.key]: name,
+      [KEYS.replicaCount.key]: "1",
+      [KEYS.state.key]: "asleep",
+    },
+    ...(opts.failFor && { podAnnotations: { [FAIL_FOR]: opts.failFor } }),
+  });
+  await createIngress(namespace, name, host, name);
+}
+
+/** The ClusterIP of a Service. */
+export async function clusterIp(namespace: string, name: string): Promise<string> {
+  const svc = await clients().core.readNamespacedService({ namespace, name });
+  const ip = svc.spec?.clusterIP;
+  if (!ip) throw new Error(`service ${namespace}/${name} has no ClusterIP`);
+  return ip;
+}
+
+/** KubeNap's view of an app (GET /status/ns/name on the wake handler). */
+export async function kubenapState(namespace: string, name: string): Promise<string> {
+  const out = await runInNetns([
+    "curl",
+    "-sS",
+    "--max-time",
+    "5",
+    `http://${KUBENAP_HOST_IP}:${WAKE_PORT}/status/${namespace}/${name}`,
+  ]);
+  return (JSON.parse(out) as { state?: string }).state ?? "";
+}
+
+/** Waits until KubeNap reports the state (bounded). */
+export async function waitKubenapState(
+  namespace: string,
+  name: string,
+  state: string,
+  timeoutMs = 30_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = "";
+  while (Date.now() < deadline) {
+    last = await kubenapState(namespace, name).catch((e: unknown) => String(e));
+    if (last === state) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(
+    `KubeNap did not report ${namespace}/${name} ${state} within ${timeoutMs} ms (last: ${last})`,
+  );
+}
+
+/**
+ * Puts the app to sleep as the monitor would (replicas 0 and the state annotations in one update), then
+ * waits until its pods are gone and KubeNap sees it asleep.
+ */
+export async function putToSleep(namespace: string, name: string): Promise<void> {
+  const { apps } = clients();
+  const { PatchStrategy, setHeaderOptions } = await import("@kubernetes/client-node");
+  await apps.patchNamespacedDeployment(
+    {
+      namespace,
+      name,
+      body: {
+        metadata: {
+          annotations: {
+            [KEYS.state.key]: "asleep",
+            [KEYS.sleptAt.key]: new Date().toISOString(),
+            [KEYS.replicaCount.key]: "1",
+          },
+        },
+        spec: { replicas: 0 },
+      },
+    },
+    setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+  );
+  await waitNoPods(namespace, name);
+  await waitKubenapState(namespace, name, "asleep");
+}
+
+/** Waits until the app has no pods left (the pod agent removed their netns and process). */
+export async function waitNoPods(namespace: string, app: string, timeoutMs = 60_000): Promise<void> {
+  const { core } = clients();
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const pods = await core.listNamespacedPod({ namespace, labelSelector: `app=${app}` });
+    if (pods.items.length === 0) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`pods of ${namespace}/${app} still there after ${timeoutMs} ms`);
+}
+
+/** Waits for a Ready pod of the app (used by tests that need it awake first). */
+export function waitReadyPod(namespace: string, app: string, timeoutMs = 60_000): Promise<V1Pod> {
+  return waitFor<V1Pod>(
+    testKubeConfig(),
+    `/api/v1/namespaces/${namespace}/pods`,
+    (p) =>
+      p.metadata?.labels?.app === app &&
+      !p.metadata?.deletionTimestamp &&
+      (p.status?.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True"),
+    timeoutMs,
+  );
+}
