@@ -51,7 +51,8 @@ export function pluginTarget(o: TargetObjects): PluginTarget {
   if (!servicePort) throw new ProxyPluginError(`service ${namespace}/${service} has no port`);
   const ingName = annotations[KEYS.ingress.key];
   const ing = ingName ? o.ingresses?.find((i) => i.metadata?.name === ingName) : undefined;
-  if (ingName && !ing)
+  // Given hosts: the Ingress may be what the plugin is about to render.
+  if (ingName && !ing && !o.hosts)
     throw new ProxyPluginError(`ingress ${namespace}/${ingName} (from ${KEYS.ingress.key}) does not exist`);
   const hosts = o.hosts ?? (ing?.spec?.rules ?? []).map((r) => r.host).filter((h): h is string => !!h);
   if (hosts.length === 0)

@@ -45,9 +45,21 @@ const header = (req: Request, name: string): string | undefined => {
   return Array.isArray(v) ? v[0] : v;
 };
 
-/** Traefik's errors middleware can pass the original URL only in the query (`?uri={url}`). */
-const queryUri = (req: Request): string | undefined =>
-  typeof req.query.uri === "string" ? req.query.uri : undefined;
+/**
+ * Traefik's errors middleware can pass the original URL only in the query (`?uri={url}`); keep its path
+ * and query (the host comes from the Host header, checked like any other).
+ */
+const queryUri = (req: Request): string | undefined => {
+  const v = req.query.uri;
+  if (typeof v !== "string") return undefined;
+  if (!/^https?:\/\//i.test(v)) return v;
+  try {
+    const u = new URL(v);
+    return u.pathname + u.search;
+  } catch {
+    return v;
+  }
+};
 
 /** True when the client asked for HTML (a browser): it gets pages instead of problem+json. */
 const acceptsHtml = (req: Request): boolean => (header(req, "accept") ?? "").includes("text/html");

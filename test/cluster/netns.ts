@@ -46,3 +46,35 @@ export function deleteNetns(name: string): void {
 export function inNetns(name: string, argv: string[]): string[] {
   return ["setpriv", "--pdeathsig", "KILL", "--", "ip", "netns", "exec", name, ...argv];
 }
+
+/**
+ * Deletes namespaces left by runs that died without cleaning up: `<prefix><pid>…` whose pid is gone
+ * (the e2e world's `kubenap-e2e-<pid>`, the pod agent's `knp<pid>-<n>`).
+ */
+export function deleteStaleNetns(prefixes: string[]): void {
+  let names: string[];
+  try {
+    names = execFileSync("ip", ["netns", "list"], { encoding: "utf8" })
+      .split("\n")
+      .map((l) => l.split(" ")[0] ?? "")
+      .filter(Boolean);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const prefix = prefixes.find((p) => name.startsWith(p));
+    if (!prefix) continue;
+    const pid = Number(/^\d+/.exec(name.slice(prefix.length))?.[0] ?? "NaN");
+    if (!Number.isInteger(pid) || alive(pid)) continue;
+    deleteNetns(name);
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -26,8 +26,8 @@ describe("NGINX (Debian) configured by the nginx plugin", () => {
 
   beforeAll(async () => {
     ns = await freshNamespace("e2e-nginx");
-    await createSleepingApp(ns, "web", "web.nginx.example");
-    await createSleepingApp(ns, "slow", "slow.nginx.example", { failFor: "10s" });
+    await createSleepingApp(ns, "web", "web.nginx.example", { ingress: "create" });
+    await createSleepingApp(ns, "slow", "slow.nginx.example", { ingress: "create", failFor: "10s" });
     const kubenap: NetnsProcess = await startKubenapInWorld([ns]);
     stops.push(() => kubenap.stop());
     const wake = { ...defaultWakeService(), url: `http://${await clusterIp("kubenap", "kubenap")}` };

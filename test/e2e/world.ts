@@ -8,7 +8,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startBridge, type Bridge } from "../cluster/bridge.js";
 import { launchSupervisor } from "../cluster/launch.js";
-import { createNetns, deleteNetns, inNetns, KUBENAP_HOST_IP } from "../cluster/netns.js";
+import { createNetns, deleteNetns, deleteStaleNetns, inNetns, KUBENAP_HOST_IP } from "../cluster/netns.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, "..", "..");
@@ -56,6 +56,7 @@ export async function startWorld(): Promise<World> {
     .split("\n")
     .pop()!;
   const netns = `kubenap-e2e-${process.pid}`;
+  deleteStaleNetns(["kubenap-e2e-", "knp"]);
   deleteNetns(netns);
   createNetns(netns);
   let child: ChildProcess | undefined;

@@ -11,29 +11,52 @@ import {
 import type { V1Pod } from "@kubernetes/client-node";
 import { KUBENAP_HOST_IP } from "../../cluster/netns.js";
 import { WAKE_PORT } from "../world.js";
-import { runInNetns } from "./world.js";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { artifacts, runInNetns, world } from "./world.js";
 
 /** Pod annotation read by the pod agent: the app answers 503 this long after it starts. */
 export const FAIL_FOR = "pod-app.kubenap.test/fail-for";
 
-/** Creates an asleep app `name` served at `host` (Deployment, Service port 80, Ingress). */
+/**
+ * Creates an asleep app `name` (Deployment, Service port 80). With `ingress`, KubeNap knows it by an
+ * Ingress of that name: "create" makes a class-less one for `host`, "annotate" only names the Ingress
+ * the journey applies itself; without, it has no Ingress (IngressRoute, HTTPRoute, Envoy).
+ */
 export async function createSleepingApp(
   namespace: string,
   name: string,
   host: string,
-  opts: { failFor?: string } = {},
+  opts: { failFor?: string; ingress?: "create" | "annotate" } = {},
 ): Promise<void> {
   await createApp(namespace, name, {
     replicas: 0,
     labels: { [KEYS.enabled.key]: "true" },
     annotations: {
-      [KEYS.ingress.key]: name,
+      ...(opts.ingress && { [KEYS.ingress.key]: name }),
       [KEYS.replicaCount.key]: "1",
       [KEYS.state.key]: "asleep",
     },
     ...(opts.failFor && { podAnnotations: { [FAIL_FOR]: opts.failFor } }),
   });
-  await createIngress(namespace, name, host, name);
+  if (opts.ingress === "create") await createIngress(namespace, name, host, name);
+}
+
+/** Applies manifests (server-side) with kubectl inside the namespace. */
+export async function kubectlApply(label: string, yaml: string): Promise<void> {
+  const file = join(artifacts("manifests"), `${label}.yaml`);
+  writeFileSync(file, yaml);
+  const w = world();
+  await runInNetns([
+    join(w.bin, "kubectl"),
+    "--kubeconfig",
+    w.innerKubeconfig,
+    "apply",
+    "--server-side",
+    "--force-conflicts",
+    "-f",
+    file,
+  ]);
 }
 
 /** The ClusterIP of a Service. */
@@ -81,6 +104,9 @@ export async function waitKubenapState(
  */
 export async function putToSleep(namespace: string, name: string): Promise<void> {
   const { apps } = clients();
+  // A wake in flight would keep KubeNap's view at "waking" until its timeout: let it finish first.
+  if ((await kubenapState(namespace, name)) === "waking")
+    await waitKubenapState(namespace, name, "ready", 60_000);
   const { PatchStrategy, setHeaderOptions } = await import("@kubernetes/client-node");
   await apps.patchNamespacedDeployment(
     {

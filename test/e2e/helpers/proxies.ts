@@ -42,7 +42,8 @@ http {
 
 /** Ports of the Traefik instance. */
 export const TRAEFIK_WEB = 18081;
-const TRAEFIK_PING = 18091;
+/** Traefik's own entry point: ping and the API (routers it has built). */
+export const TRAEFIK_API = 18091;
 
 /** Traefik with the kubernetescrd, kubernetesingress and kubernetesgateway providers against the plane. */
 export async function startTraefik(name: string): Promise<NetnsProcess> {
@@ -52,8 +53,13 @@ export async function startTraefik(name: string): Promise<NetnsProcess> {
     [
       join(world().proxies, "bin", "traefik"),
       `--entryPoints.web.address=127.0.0.1:${TRAEFIK_WEB}`,
-      `--entryPoints.traefik.address=127.0.0.1:${TRAEFIK_PING}`,
+      `--entryPoints.traefik.address=127.0.0.1:${TRAEFIK_API}`,
       "--ping=true",
+      // The API on the "traefik" entry point (127.0.0.1 inside the namespace): tests read the routers.
+      "--api.insecure=true",
+      // Nothing may try to leave the machine (it could not: the namespace has no route out).
+      "--global.checkNewVersion=false",
+      "--global.sendAnonymousUsage=false",
       "--providers.kubernetesCRD=true",
       "--providers.kubernetesCRD.allowEmptyServices=true",
       "--providers.kubernetesCRD.allowCrossNamespace=true",
@@ -66,7 +72,7 @@ export async function startTraefik(name: string): Promise<NetnsProcess> {
     join(dir, "traefik.log"),
     { ...process.env, KUBECONFIG: world().innerKubeconfig },
   );
-  await waitHttp(`http://127.0.0.1:${TRAEFIK_PING}/ping`);
+  await waitHttp(`http://127.0.0.1:${TRAEFIK_API}/ping`);
   return p;
 }
 
