@@ -65,6 +65,8 @@ function envoy_on_response(response_handle)
   if m.poll ~= "" then
     call["x-kubenap-poll"] = m.poll
   end
+  -- Buffer the error's body first: once the wake call yields, Envoy would stream it on.
+  local b = response_handle:body()
   local headers, body = response_handle:httpCall(WAKE_CLUSTER, call, "", ${WAKE_TIMEOUT_MS})
   local out = response_handle:headers()
   local drop = {}
@@ -83,7 +85,6 @@ function envoy_on_response(response_handle)
       out:add(name, value)
     end
   end
-  local b = response_handle:body()
   if b ~= nil then
     b:setBytes(body or "")
   end
