@@ -3,75 +3,32 @@
 // refuses the connection while the app is asleep, and Envoy answers 503).
 import { readFileSync } from "node:fs";
 import type { Browser } from "playwright-core";
-import {
-  DEFAULT_PLUGIN_OPTIONS,
-  defaultWakeService,
-  pluginTarget,
-  proxyPlugin,
-} from "../../src/proxy-plugins/index.js";
-import { istioCluster } from "../../src/proxy-plugins/istio.js";
-import { clients, freshNamespace } from "../integration/helpers/kube.js";
-import { clusterIp, createSleepingApp } from "./helpers/apps.js";
+import { freshNamespace } from "../integration/helpers/kube.js";
 import { launchBrowser } from "./helpers/clients.js";
 import { browserJourney, curlJourney, postJourney, type Entry } from "./helpers/journeys.js";
-import { startKubenapInWorld } from "./helpers/kubenap.js";
-import { ENVOY_PORT, startEnvoy, type EnvoyRoute } from "./helpers/proxies.js";
+import { setUpEnvoy, type Setup, type SetupApp } from "./helpers/setups.js";
 
-const APPS = [
-  { app: "web", failFor: undefined },
-  { app: "slow", failFor: "10s" },
-] as const;
+const APPS: SetupApp[] = [{ app: "web" }, { app: "slow", failFor: "10s" }];
 
 describe("Envoy 1.40 running the istio plugin's Lua", () => {
   let ns = "";
-  const stops: (() => Promise<unknown>)[] = [];
+  let setup: Setup | undefined;
   let browser: Browser | undefined;
-  let envoyLog = "";
   const entry = (app: string): Entry => ({
     namespace: ns,
     app,
-    host: `${app}.envoy.example`,
-    port: ENVOY_PORT,
+    host: setup?.host(app) ?? "",
+    port: setup?.port ?? 0,
   });
 
   beforeAll(async () => {
     ns = await freshNamespace("e2e-envoy");
-    const wake = defaultWakeService();
-    const { apps, core } = clients();
-    const routes: EnvoyRoute[] = [];
-    for (const a of APPS) {
-      const host = `${a.app}.envoy.example`;
-      await createSleepingApp(ns, a.app, host, a.failFor ? { failFor: a.failFor } : {});
-      const target = pluginTarget({
-        deployment: await apps.readNamespacedDeployment({ namespace: ns, name: a.app }),
-        services: (await core.listNamespacedService({ namespace: ns })).items,
-        hosts: [host],
-      });
-      const lua = proxyPlugin("istio")
-        .render(target, wake, DEFAULT_PLUGIN_OPTIONS)
-        .find((f) => f.name.endsWith(".lua"));
-      routes.push({
-        hosts: [host],
-        cluster: istioCluster(ns, a.app, 80),
-        ip: await clusterIp(ns, a.app),
-        port: 80,
-        lua: lua?.content ?? "",
-      });
-    }
-    const kubenap = await startKubenapInWorld([ns]);
-    stops.push(() => kubenap.stop());
-    const envoy = await startEnvoy(ns, routes, {
-      cluster: istioCluster(wake.namespace, wake.name, wake.port),
-      ip: await clusterIp(wake.namespace, wake.name),
-      port: wake.port,
-    });
-    stops.push(() => envoy.stop());
-    envoyLog = envoy.log;
+    setup = await setUpEnvoy(ns, APPS);
   });
 
   afterAll(async () => {
     await browser?.close();
-    for (const s of stops.reverse()) await s();
+    await setup?.stop();
   });
 
   for (const a of APPS) {
@@ -83,14 +40,14 @@ describe("Envoy 1.40 running the istio plugin's Lua", () => {
       await postJourney(entry(a.app));
     });
     it(`${what}: headless Chromium lands on the app by itself`, async () => {
-      browser ??= await launchBrowser(APPS.map((x) => `${x.app}.envoy.example`));
+      browser ??= await launchBrowser(APPS.map((x) => setup?.host(x.app) ?? ""));
       await browserJourney(entry(a.app), browser, `envoy-${a.app}`);
     });
   }
 
   it("the Lua ran without a script error in any of these journeys", () => {
     expect(
-      readFileSync(envoyLog, "utf8")
+      readFileSync(setup?.log ?? "", "utf8")
         .split("\n")
         .filter((l) => l.includes("[lua]")),
     ).toEqual([]);
