@@ -127,6 +127,30 @@ export async function putToSleep(namespace: string, name: string): Promise<void>
   );
   await waitNoPods(namespace, name);
   await waitKubenapState(namespace, name, "asleep");
+  await waitRefused(namespace, name);
+}
+
+/**
+ * Waits until kube-proxy refuses the app's ClusterIP. Until it has caught up (about a second), its rules
+ * still point at the pod that is gone at once here (real pods linger while they terminate), and a SYN
+ * sent there is lost: the next request would pay a 1 s TCP retransmission that is not KubeNap's.
+ */
+export async function waitRefused(namespace: string, name: string, timeoutMs = 15_000): Promise<void> {
+  const ip = await clusterIp(namespace, name);
+  const deadline = Date.now() + timeoutMs;
+  let last = "";
+  while (Date.now() < deadline) {
+    last = await runInNetns(["curl", "-sS", "-o", "/dev/null", "--max-time", "0.3", `http://${ip}/`]).then(
+      () => "answered",
+      (err: unknown) => String(err),
+    );
+    // curl exit 7: connection refused, kube-proxy's answer for a Service without endpoints.
+    if (/exit code 7\b|Couldn't connect|Connection refused/i.test(last)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(
+    `${namespace}/${name}'s ClusterIP is not refused after ${timeoutMs} ms: ${last.slice(0, 300)}`,
+  );
 }
 
 /** Waits until the app has no pods left (the pod agent removed their netns and process). */
