@@ -65,8 +65,9 @@ function envoy_on_response(response_handle)
   if m.poll ~= "" then
     call["x-kubenap-poll"] = m.poll
   end
-  -- Buffer the error's body first: once the wake call yields, Envoy would stream it on.
-  local b = response_handle:body()
+  -- Buffer the error's body first: once the wake call yields, Envoy would stream it on. (Handles taken
+  -- before a yielding call are invalid after it: each is taken again below.)
+  response_handle:body()
   local headers, body = response_handle:httpCall(WAKE_CLUSTER, call, "", ${WAKE_TIMEOUT_MS})
   local out = response_handle:headers()
   local drop = {}
@@ -85,8 +86,9 @@ function envoy_on_response(response_handle)
       out:add(name, value)
     end
   end
-  if b ~= nil then
-    b:setBytes(body or "")
+  local buffered = response_handle:body()
+  if buffered ~= nil then
+    buffered:setBytes(body or "")
   end
 end
 `;

@@ -6,7 +6,9 @@ import type { Browser } from "playwright-core";
 import { freshNamespace } from "../integration/helpers/kube.js";
 import { launchBrowser } from "./helpers/clients.js";
 import { browserJourney, curlJourney, postJourney, type Entry } from "./helpers/journeys.js";
+import { putToSleep } from "./helpers/apps.js";
 import { setUpEnvoy, type Setup, type SetupApp } from "./helpers/setups.js";
+import { runInNetns } from "./helpers/world.js";
 
 const APPS: SetupApp[] = [{ app: "web" }, { app: "slow", failFor: "10s" }];
 
@@ -44,6 +46,25 @@ describe("Envoy 1.40 running the istio plugin's Lua", () => {
       await browserJourney(entry(a.app), browser, `envoy-${a.app}`);
     });
   }
+
+  it("the error Envoy had becomes KubeNap's answer: its status, Location and body, not Envoy's", async () => {
+    await putToSleep(ns, "web");
+    const host = setup?.host("web") ?? "";
+    const out = await runInNetns([
+      "curl",
+      "-sS",
+      "-i",
+      "--max-time",
+      "60",
+      "--resolve",
+      `${host}:${setup?.port}:127.0.0.1`,
+      `http://${host}:${setup?.port}/a/b?c=d`,
+    ]);
+    expect(out).toMatch(/^HTTP\/1\.1 307 /);
+    expect(out).toMatch(/\r\nlocation: \/a\/b\?c=d\r\n/i);
+    expect(out).toContain(`${ns}/web is ready`);
+    expect(out).not.toMatch(/upstream connect error|no healthy upstream/);
+  });
 
   it("the Lua ran without a script error in any of these journeys", () => {
     expect(
