@@ -72,7 +72,17 @@ async function run(argv: string[]): Promise<number> {
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
       logger.info("stopping", { signal });
-      void runtime.stop().finally(resolve);
+      // A second signal, or a shutdown that hangs past its bound, ends the process at once.
+      const bound = setTimeout(() => {
+        logger.error("shutdown took too long; exiting");
+        process.exit(1);
+      }, cfg.shutdownDelayMs + 20_000);
+      bound.unref();
+      process.once(signal, () => process.exit(1));
+      void runtime
+        .drain()
+        .then(() => runtime.stop())
+        .finally(resolve);
     };
     process.once("SIGTERM", () => stop("SIGTERM"));
     process.once("SIGINT", () => stop("SIGINT"));

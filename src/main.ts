@@ -1,10 +1,11 @@
-import { createServer, type Server } from "node:http";
+import type { Server } from "node:http";
 import {
   AppsV1Api,
   AutoscalingV2Api,
   CoordinationV1Api,
   CoreV1Api,
   DiscoveryV1Api,
+  createConfiguration,
   KubeConfig,
   NetworkingV1Api,
   type V1Deployment,
@@ -17,7 +18,10 @@ import { KEYS } from "./annotations/keys.js";
 import type { PolicyDefaults } from "./annotations/policy.js";
 import { systemClock, type Clock, type Timers } from "./clock.js";
 import type { Config } from "./config/config.js";
+import { makeClient } from "./k8s/clients.js";
 import { DeploymentScaler } from "./k8s/deployments.js";
+import { HealthReport } from "./k8s/health.js";
+import { defaultLeaseNamespace } from "./k8s/lease-namespace.js";
 import { EventRecorder } from "./k8s/events.js";
 import { ApiHpaLookup } from "./k8s/hpa.js";
 import { LeaderElector } from "./k8s/leader.js";
@@ -28,8 +32,15 @@ import { Monitor } from "./monitor/monitor.js";
 import { createWakeApp } from "./wake/app.js";
 import { WakeMetrics } from "./wake/metrics.js";
 import { Readiness } from "./wake/readiness.js";
+import { pruneCached } from "./wake/prune.js";
+import { createWakeServer } from "./wake/server.js";
 import { TargetIndex } from "./wake/targets.js";
 import { Waker } from "./wake/waker.js";
+
+/** An in-place pruner as an informer transform. */
+const pruned =
+  <T>(prune: (obj: T) => void) =>
+  (obj: T): T => (prune(obj), obj);
 
 /** Loads the kubeconfig: an explicit path, else in-cluster, else $KUBECONFIG / ~/.kube/config. */
 export function loadKubeConfig(path: string): KubeConfig {
@@ -52,6 +63,9 @@ export interface Runtime {
   server: Server | undefined;
   /** Port the wake handler listens on; undefined when it is disabled (--wake-port 0). */
   wakePort: number | undefined;
+  /** First step of a graceful shutdown: /readyz fails while requests are still served (--shutdown-delay). */
+  drain(): Promise<void>;
+  /** Stops the monitor (then releases the Lease), answers held wakes 503 + Retry-After, closes. */
   stop(): Promise<void>;
 }
 
@@ -63,10 +77,12 @@ export async function startRuntime(
   o: RuntimeOverrides = {},
 ): Promise<Runtime> {
   const clock = o.clock ?? systemClock;
-  const apps = kc.makeApiClient(AppsV1Api);
-  const core = kc.makeApiClient(CoreV1Api);
-  const discovery = kc.makeApiClient(DiscoveryV1Api);
-  const networking = kc.makeApiClient(NetworkingV1Api);
+  const client = <T>(type: new (config: ReturnType<typeof createConfiguration>) => T): T =>
+    makeClient(kc, type, cfg.apiTimeoutMs);
+  const apps = client(AppsV1Api);
+  const core = client(CoreV1Api);
+  const discovery = client(DiscoveryV1Api);
+  const networking = client(NetworkingV1Api);
   const sources = o.sources ?? new Map([[cfg.metricsSource, createSource(cfg.metricsSource)]]);
   const sourceKinds = [...sources.keys()];
   const defaults: PolicyDefaults = {
@@ -76,49 +92,50 @@ export async function startRuntime(
     metricsSource: cfg.metricsSource,
   };
   const ns = cfg.namespaces;
-  const watchLog = logger.child({ component: "informer" });
+  const common = {
+    kc,
+    namespaces: ns,
+    logger: logger.child({ component: "informer" }),
+    clock,
+    watchTimeoutMs: cfg.watchTimeoutMs,
+  };
   const scoped = (group: string, resource: string) => (n: string | undefined) =>
     n ? `${group}/namespaces/${n}/${resource}` : `${group}/${resource}`;
-  const deployments = new WatchSet<V1Deployment>(
-    kc,
-    scoped("/apis/apps/v1", "deployments"),
-    (n) =>
+  const deployments = new WatchSet<V1Deployment>({
+    ...common,
+    resource: "deployments",
+    path: scoped("/apis/apps/v1", "deployments"),
+    list: (n) =>
       n
         ? apps.listNamespacedDeployment({ namespace: n, labelSelector: `${KEYS.enabled.key}=true` })
         : apps.listDeploymentForAllNamespaces({ labelSelector: `${KEYS.enabled.key}=true` }),
-    ns,
-    watchLog,
-    clock,
-    `${KEYS.enabled.key}=true`,
-  );
-  const services = new WatchSet<V1Service>(
-    kc,
-    scoped("/api/v1", "services"),
-    (n) => (n ? core.listNamespacedService({ namespace: n }) : core.listServiceForAllNamespaces()),
-    ns,
-    watchLog,
-    clock,
-  );
-  const ingresses = new WatchSet<V1Ingress>(
-    kc,
-    scoped("/apis/networking.k8s.io/v1", "ingresses"),
-    (n) =>
+    labelSelector: `${KEYS.enabled.key}=true`,
+  });
+  const services = new WatchSet<V1Service>({
+    ...common,
+    resource: "services",
+    path: scoped("/api/v1", "services"),
+    list: (n) => (n ? core.listNamespacedService({ namespace: n }) : core.listServiceForAllNamespaces()),
+    transform: pruned(pruneCached.service),
+  });
+  const ingresses = new WatchSet<V1Ingress>({
+    ...common,
+    resource: "ingresses",
+    path: scoped("/apis/networking.k8s.io/v1", "ingresses"),
+    list: (n) =>
       n ? networking.listNamespacedIngress({ namespace: n }) : networking.listIngressForAllNamespaces(),
-    ns,
-    watchLog,
-    clock,
-  );
-  const slices = new WatchSet<V1EndpointSlice>(
-    kc,
-    scoped("/apis/discovery.k8s.io/v1", "endpointslices"),
-    (n) =>
+    transform: pruned(pruneCached.ingress),
+  });
+  const slices = new WatchSet<V1EndpointSlice>({
+    ...common,
+    resource: "endpointslices",
+    path: scoped("/apis/discovery.k8s.io/v1", "endpointslices"),
+    list: (n) =>
       n
         ? discovery.listNamespacedEndpointSlice({ namespace: n })
         : discovery.listEndpointSliceForAllNamespaces(),
-    ns,
-    watchLog,
-    clock,
-  );
+    transform: pruned(pruneCached.endpointSlice),
+  });
   const informers = [deployments, services, ingresses, slices];
   const synced = (): boolean => informers.every((i) => i.synced);
   const readiness = new Readiness(slices, deployments, clock, synced);
@@ -127,6 +144,7 @@ export async function startRuntime(
 
   const events = new EventRecorder(core, clock, logger.child({ component: "events" }), cfg.identity);
   const scaler = new DeploymentScaler(apps);
+  let leader: LeaderElector | undefined;
   const monitor = new Monitor({
     deployments,
     sources,
@@ -136,8 +154,10 @@ export async function startRuntime(
     timers: clock,
     logger,
     defaults,
-    hpas: new ApiHpaLookup(kc.makeApiClient(AutoscalingV2Api), ns),
+    hpas: new ApiHpaLookup(client(AutoscalingV2Api), ns),
     sweepIntervalMs: cfg.sweepIntervalMs,
+    sourceTimeoutMs: cfg.sourceTimeoutMs,
+    canAct: () => (leader ? leader.isLeaderNow() : true),
   });
   const metrics = new WakeMetrics(true);
   const waker = new Waker({
@@ -150,9 +170,17 @@ export async function startRuntime(
     metrics,
     defaults,
     sourceKinds,
+    lookup: (namespace, name) => deployments.get(name, namespace),
   });
-  const targets = new TargetIndex(deployments, services, ingresses, defaults, sourceKinds);
+  const targets = new TargetIndex({ defaults, sourceKinds, ingressClass: cfg.ingressClass });
+  deployments.onChange((t, d) => targets.onDeployment(t, d));
+  services.onChange((t, s) => targets.onService(t, s));
+  ingresses.onChange((t, i) => targets.onIngress(t, i));
 
+  const health = new HealthReport(informers, () => leader?.problem, cfg.unhealthyAfterMs, logger);
+  health.register(metrics.registry);
+  const shutdown = new AbortController();
+  let draining = false;
   let server: Server | undefined;
   let wakePort: number | undefined;
   if (cfg.wakePort > 0) {
@@ -165,16 +193,22 @@ export async function startRuntime(
       clock,
       timers: clock,
       ready: synced,
+      readyz: () => health.readyz(draining || shutdown.signal.aborted),
+      shutdown: shutdown.signal,
       limits: {
         holdLimitMs: cfg.holdLimitMs,
         settleDelayMs: cfg.settleDelayMs,
         loopGuardMs: cfg.loopGuardMs,
         maxHeldPerApp: cfg.maxHeldPerApp,
         retryAfterSeconds: cfg.retryAfter,
+        maxHeld: cfg.maxHeld,
+        maxRedirects: cfg.maxRedirects,
+        redirectBackoffMs: cfg.redirectBackoffMs,
       },
+      statusEndpoint: cfg.statusEndpoint,
     });
-    server = createServer({ maxHeaderSize: 16 * 1024 }, app);
-    server.requestTimeout = cfg.holdLimitMs + cfg.settleDelayMs + 30_000;
+    server = createWakeServer(app, cfg);
+    server.keepAliveTimeout = 5_000;
     await new Promise<void>((resolve, reject) => {
       server?.once("error", reject);
       server?.listen(cfg.wakePort, cfg.wakeAddress, () => resolve());
@@ -192,21 +226,23 @@ export async function startRuntime(
     );
   }
 
-  let leader: LeaderElector | undefined;
   if (cfg.leaderElection) {
+    const leaseNamespace = cfg.leaseNamespace || defaultLeaseNamespace(kc);
     leader = new LeaderElector({
-      coordination: kc.makeApiClient(CoordinationV1Api),
-      namespace: cfg.leaseNamespace,
+      coordination: client(CoordinationV1Api),
+      namespace: leaseNamespace,
       name: cfg.leaseName,
       identity: cfg.identity,
       leaseDurationMs: cfg.leaseDurationMs,
+      renewDeadlineMs: cfg.leaseRenewDeadlineMs,
       retryPeriodMs: cfg.leaseRetryMs,
       clock,
       timers: clock,
       logger: logger.child({ component: "leader" }),
       onStartedLeading: () => monitor.start(),
-      onStoppedLeading: () => void monitor.stop(),
+      onStoppedLeading: () => monitor.stop(),
     });
+    logger.info("leader election", { lease: `${leaseNamespace}/${cfg.leaseName}` });
     leader.start();
   } else {
     monitor.start();
@@ -217,13 +253,30 @@ export async function startRuntime(
     leader,
     server,
     wakePort,
+    async drain() {
+      if (shutdown.signal.aborted) return;
+      logger.info("draining: /readyz fails, requests are still served", { forMs: cfg.shutdownDelayMs });
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, cfg.shutdownDelayMs);
+        shutdown.signal.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
+        draining = true;
+      });
+    },
     async stop() {
-      await leader?.stop();
-      await monitor.stop();
+      // The monitor stops (its sweep finishes) before the Lease is released, so no two sweep at once.
+      if (leader) await leader.stop();
+      else await monitor.stop();
+      shutdown.abort();
       informers.forEach((i) => i.stop());
+      await events.settled();
       if (server) {
-        server.closeAllConnections();
-        await new Promise((r) => server?.close(r));
+        const s = server;
+        // Held wakes were answered 503 + Retry-After by the abort above; idle keep-alives close now.
+        s.closeIdleConnections();
+        const closed = new Promise((r) => s.close(r));
+        const t = setTimeout(() => s.closeAllConnections(), 2_000);
+        await closed;
+        clearTimeout(t);
       }
     },
   };

@@ -59,7 +59,7 @@ export const KEYS = declare({
     key: "kubenap/replicaCount",
     on: "annotation",
     writer: "user",
-    type: "integer 1..1000",
+    type: "integer >= 1",
     default: "the replica count before sleep (recorded by KubeNap)",
     example: "2",
     doc: "Replicas to restore on wake. When absent, KubeNap records the pre-sleep count here.",
@@ -131,10 +131,10 @@ export const KEYS = declare({
     key: "kubenap/replicaCountRecorded",
     on: "annotation",
     writer: "kubenap",
-    type: '"true"',
+    type: "integer",
     default: "(none)",
-    example: '"true"',
-    doc: "Marks kubenap/replicaCount as recorded by KubeNap (refreshed on each sleep) rather than set by you.",
+    example: '"2"',
+    doc: "The count KubeNap recorded in kubenap/replicaCount; while both match, each sleep refreshes it. Change kubenap/replicaCount and your value is kept.",
   },
 });
 

@@ -21,6 +21,7 @@ export interface Policy {
   idleAfterMs: number;
   /** Set by the user, or recorded by KubeNap when replicaCountRecorded is true. */
   replicaCount?: number;
+  /** True when kubenap/replicaCount holds the value KubeNap itself recorded (refreshed on each sleep). */
   replicaCountRecorded: boolean;
   proxy: ProxyKind;
   metricsSource: string;
@@ -44,7 +45,8 @@ export type PolicyResult = { ok: true; policy: Policy } | { ok: false; problems:
 const MAX_VALUE = 1024;
 const MAX_QUERY = 4096;
 const MAX_DURATION_MS = 30 * 24 * 3_600_000;
-const MAX_REPLICAS = 1000;
+/** spec.replicas is an int32: every count the API server accepts can be recorded and restored. */
+export const MAX_REPLICAS = 2_147_483_647;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
@@ -54,9 +56,9 @@ export function shorten(value: string, max = 64): string {
   return value.length <= max ? value : `${value.slice(0, max)}… (${value.length} characters)`;
 }
 
-/** A kubenap/replicaCount value: a whole number from 1 to 1000, or undefined when it is not one. */
+/** A kubenap/replicaCount value: a whole number from 1 to MAX_REPLICAS, or undefined when it is not one. */
 export function parseReplicaCount(text: string): number | undefined {
-  const n = /^\d{1,4}$/.test(text) ? Number(text) : NaN;
+  const n = /^\d{1,10}$/.test(text) ? Number(text) : NaN;
   return Number.isInteger(n) && n >= 1 && n <= MAX_REPLICAS ? n : undefined;
 }
 
@@ -142,7 +144,7 @@ export function parsePolicy(
       ...(ingress !== undefined && { ingress }),
       idleAfterMs,
       ...(replicaCount !== undefined && { replicaCount }),
-      replicaCountRecorded: a[KEYS.replicaCountRecorded.key] === "true",
+      replicaCountRecorded: isRecorded(a[KEYS.replicaCountRecorded.key], replicaText),
       proxy,
       metricsSource,
       ...(query !== undefined && { query }),
@@ -152,6 +154,15 @@ export function parsePolicy(
       ...(wokeAt && { wokeAt }),
     },
   };
+}
+
+/**
+ * KubeNap marks a count it recorded with the same number in kubenap/replicaCountRecorded; when the
+ * user changes kubenap/replicaCount the two differ and the user's value is kept. ("true" is the
+ * marker of earlier versions.)
+ */
+function isRecorded(marker: string | undefined, count: string | undefined): boolean {
+  return marker !== undefined && (marker === "true" || marker === count);
 }
 
 /** A problem as one sentence, for Events and logs. */

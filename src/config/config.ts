@@ -19,11 +19,23 @@ export interface Config {
   loopGuardMs: number;
   maxHeldPerApp: number;
   retryAfter: number;
+  ingressClass: string;
+  maxRedirects: number;
+  redirectBackoffMs: number;
+  maxHeld: number;
+  maxConnections: number;
+  statusEndpoint: boolean;
   leaderElection: boolean;
   leaseName: string;
   leaseNamespace: string;
   leaseDurationMs: number;
+  leaseRenewDeadlineMs: number;
   leaseRetryMs: number;
+  apiTimeoutMs: number;
+  sourceTimeoutMs: number;
+  watchTimeoutMs: number;
+  unhealthyAfterMs: number;
+  shutdownDelayMs: number;
   identity: string;
   logFormat: "json" | "text";
   logLevel: "error" | "warn" | "info" | "debug";
@@ -78,9 +90,34 @@ export function loadConfig(input: ConfigInput): Readonly<Config> {
   const out: Record<string, unknown> = {};
   for (const [name, d] of Object.entries(OPTIONS) as [OptionName, OptionDeclaration][]) {
     const given = raw.get(name);
-    const r = convert(d, given?.text ?? d.default);
+    const text = given?.text ?? d.default;
+    if (text === "" && d.type === "duration") continue; // derived below
+    const r = convert(d, text);
     if (r.ok) out[name] = r.value;
     else problems.push(new ConfigError(given?.from ?? `--${d.flag}`, given?.text ?? d.default, r.reason));
+  }
+  if (out.leaseRenewDeadlineMs === undefined && typeof out.leaseDurationMs === "number") {
+    out.leaseRenewDeadlineMs = Math.floor((out.leaseDurationMs * 2) / 3);
+  }
+  const lease = out as { leaseDurationMs?: number; leaseRenewDeadlineMs?: number; leaseRetryMs?: number };
+  if (
+    lease.leaseDurationMs !== undefined &&
+    lease.leaseRenewDeadlineMs !== undefined &&
+    lease.leaseRetryMs !== undefined
+  ) {
+    if (lease.leaseRenewDeadlineMs >= lease.leaseDurationMs) {
+      problems.push(
+        new ConfigError(
+          "--lease-renew-deadline",
+          String(lease.leaseRenewDeadlineMs),
+          "must be below --lease-duration",
+        ),
+      );
+    } else if (lease.leaseRetryMs >= lease.leaseRenewDeadlineMs) {
+      problems.push(
+        new ConfigError("--lease-retry", String(lease.leaseRetryMs), "must be below --lease-renew-deadline"),
+      );
+    }
   }
   if (problems.length > 0) throw new ConfigErrors(problems);
   if (!out.identity) out.identity = `${input.hostname}-${input.pid}`;

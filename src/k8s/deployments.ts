@@ -1,5 +1,12 @@
-import { PatchStrategy, setHeaderOptions, type AppsV1Api, type V1Deployment } from "@kubernetes/client-node";
+import {
+  PatchStrategy,
+  setHeaderOptions,
+  type AppsV1Api,
+  type ConfigurationOptions,
+  type V1Deployment,
+} from "@kubernetes/client-node";
 import { isOptedIn } from "../annotations/policy.js";
+import { withSignal } from "./clients.js";
 import { isConflict } from "./errors.js";
 
 const MERGE = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
@@ -12,19 +19,13 @@ export class NotOptedInError extends Error {
   }
 }
 
-/** What a wake should write, decided from the fresh Deployment. */
-export interface WakePlan {
-  replicas: number;
-  annotations: Record<string, string>;
-}
-
 /** Outcome of a scale-up: whether this call scaled, and the Deployment as last seen. */
 export interface ScaleUpResult {
   scaled: boolean;
   deployment: V1Deployment;
 }
 
-/** The writes KubeNap makes to Deployments; every one carries a resourceVersion precondition. */
+/** The writes KubeNap makes to Deployments; each targeted, and conditional where it decides. */
 export class DeploymentScaler {
   constructor(private readonly apps: AppsV1Api) {}
 
@@ -33,11 +34,74 @@ export class DeploymentScaler {
    * decision was made on. Returns "conflict" when the Deployment changed meanwhile (re-evaluate later).
    */
   async sleep(dep: V1Deployment, annotations: Record<string, string>): Promise<"slept" | "conflict"> {
+    return this.conditional(dep, { metadata: { annotations }, spec: { replicas: 0 } });
+  }
+
+  /**
+   * Writes annotations only, conditional on the resourceVersion they were decided on (the monitor's
+   * "found running" correction). Returns "conflict" when the Deployment changed meanwhile.
+   */
+  async annotateIfUnchanged(
+    dep: V1Deployment,
+    annotations: Record<string, string>,
+  ): Promise<"written" | "conflict"> {
+    return (await this.conditional(dep, { metadata: { annotations } })) === "slept" ? "written" : "conflict";
+  }
+
+  /**
+   * Reads the Deployment fresh and, if it is at zero replicas, writes `spec.replicas` ALONE in a patch
+   * with a resourceVersion precondition: several KubeNap replicas waking at once make exactly one
+   * scale-up, and the deployment controller scales the ReplicaSet at once (annotations in the same
+   * update make it sync them to the ReplicaSet first, ~150 ms). The caller writes the wake annotations
+   * afterwards with `annotate`; a crash in between is healed by the monitor (state asleep, replicas > 0).
+   */
+  async wake(
+    namespace: string,
+    name: string,
+    replicasFor: (dep: V1Deployment) => number,
+    signal?: AbortSignal,
+  ): Promise<ScaleUpResult> {
+    const opts = signal ? withSignal(signal) : undefined;
+    for (let attempt = 0; ; attempt++) {
+      const dep = await this.apps.readNamespacedDeployment({ name, namespace }, opts);
+      if (!isOptedIn(dep.metadata?.labels)) throw new NotOptedInError(`${namespace}/${name}`);
+      if ((dep.spec?.replicas ?? 1) > 0) return { scaled: false, deployment: dep };
+      const replicas = replicasFor(dep);
+      try {
+        const updated = await this.apps.patchNamespacedDeployment(
+          {
+            name,
+            namespace,
+            body: { metadata: { resourceVersion: dep.metadata?.resourceVersion }, spec: { replicas } },
+          },
+          withMerge(opts),
+        );
+        return { scaled: true, deployment: updated };
+      } catch (err) {
+        if (!isConflict(err) || attempt >= 4) throw err;
+      }
+    }
+  }
+
+  /** Writes kubenap/* annotations alone (no precondition: they only record what already happened). */
+  async annotate(
+    namespace: string,
+    name: string,
+    annotations: Record<string, string>,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    await this.apps.patchNamespacedDeployment(
+      { name, namespace, body: { metadata: { annotations } } },
+      withMerge(signal ? withSignal(signal) : undefined),
+    );
+  }
+
+  private async conditional(dep: V1Deployment, body: DeploymentPatch): Promise<"slept" | "conflict"> {
     const { name = "", namespace = "", resourceVersion } = dep.metadata ?? {};
     if (!resourceVersion) throw new Error(`deployment ${namespace}/${name} has no resourceVersion`);
     try {
       await this.apps.patchNamespacedDeployment(
-        { name, namespace, body: { metadata: { resourceVersion, annotations }, spec: { replicas: 0 } } },
+        { name, namespace, body: { ...body, metadata: { ...body.metadata, resourceVersion } } },
         MERGE,
       );
       return "slept";
@@ -46,36 +110,12 @@ export class DeploymentScaler {
       throw err;
     }
   }
-
-  /**
-   * Reads the Deployment fresh and, if it is at zero replicas, scales it up in one conditional update
-   * that also writes the wake annotations. Safe to run from several processes at once: only one update
-   * wins, the others see it awake. (Annotations in the same update cost time: the deployment
-   * controller syncs them to the ReplicaSet before scaling it. Split in two updates the wake is faster
-   * but bumps metadata.generation twice; `npm run bench` measures both.)
-   */
-  async wake(namespace: string, name: string, plan: (dep: V1Deployment) => WakePlan): Promise<ScaleUpResult> {
-    for (let attempt = 0; ; attempt++) {
-      const dep = await this.apps.readNamespacedDeployment({ name, namespace });
-      if (!isOptedIn(dep.metadata?.labels)) throw new NotOptedInError(`${namespace}/${name}`);
-      if ((dep.spec?.replicas ?? 1) > 0) return { scaled: false, deployment: dep };
-      const { replicas, annotations } = plan(dep);
-      try {
-        const updated = await this.apps.patchNamespacedDeployment(
-          {
-            name,
-            namespace,
-            body: {
-              metadata: { resourceVersion: dep.metadata?.resourceVersion, annotations },
-              spec: { replicas },
-            },
-          },
-          MERGE,
-        );
-        return { scaled: true, deployment: updated };
-      } catch (err) {
-        if (!isConflict(err) || attempt >= 4) throw err;
-      }
-    }
-  }
 }
+
+interface DeploymentPatch {
+  metadata: { annotations?: Record<string, string>; resourceVersion?: string };
+  spec?: { replicas: number };
+}
+
+const withMerge = (opts: ConfigurationOptions | undefined): ConfigurationOptions =>
+  setHeaderOptions("Content-Type", PatchStrategy.MergePatch, opts);

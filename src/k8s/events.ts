@@ -11,6 +11,7 @@ export type EventReason =
   | "InvalidAnnotation"
   | "MetricsSourceError"
   | "HPAConflict"
+  | "GitOpsConflict"
   | "SleepConflict";
 
 /** Records Kubernetes Events on Deployments. */
@@ -27,6 +28,7 @@ const DEDUPE_MS = 10 * 60_000;
  */
 export class EventRecorder implements EventSink {
   private readonly lastSent = new Map<string, number>();
+  private readonly pending = new Set<Promise<void>>();
 
   constructor(
     private readonly core: CoreV1Api,
@@ -36,7 +38,17 @@ export class EventRecorder implements EventSink {
   ) {}
 
   normal(dep: V1Deployment, reason: EventReason, message: string): void {
-    void this.write(dep, "Normal", reason, message);
+    this.track(this.write(dep, "Normal", reason, message));
+  }
+
+  /** Resolves once every Event write started so far has finished (shutdown, tests). */
+  async settled(): Promise<void> {
+    await Promise.all([...this.pending]);
+  }
+
+  private track(p: Promise<void>): void {
+    this.pending.add(p);
+    void p.finally(() => this.pending.delete(p));
   }
 
   warning(dep: V1Deployment, reason: EventReason, message: string): void {
@@ -46,7 +58,7 @@ export class EventRecorder implements EventSink {
     if (last !== undefined && now - last < DEDUPE_MS) return;
     this.lastSent.set(key, now);
     if (this.lastSent.size > 10_000) this.prune(now);
-    void this.write(dep, "Warning", reason, message);
+    this.track(this.write(dep, "Warning", reason, message));
   }
 
   private prune(now: number): void {

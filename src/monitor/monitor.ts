@@ -22,6 +22,7 @@ import {
 } from "../metrics-sources/types.js";
 import { decide } from "./decide.js";
 import { depKey, lastStartMs } from "./facts.js";
+import { gitOpsReplicasOwner } from "./gitops.js";
 
 /** Read access to the opted-in Deployments (an informer cache in production). */
 export interface DeploymentList {
@@ -32,7 +33,7 @@ export interface DeploymentList {
 export interface MonitorDeps {
   deployments: DeploymentList;
   sources: ReadonlyMap<string, TrafficMetricsSource>;
-  scaler: Pick<DeploymentScaler, "sleep">;
+  scaler: Pick<DeploymentScaler, "sleep" | "annotateIfUnchanged">;
   hpas: HpaLookup;
   events: EventSink;
   clock: Clock;
@@ -40,6 +41,12 @@ export interface MonitorDeps {
   logger: Logger;
   defaults: PolicyDefaults;
   sweepIntervalMs: number;
+  /** Longest a metrics source may take to answer; past it the targets are unknown. */
+  sourceTimeoutMs?: number;
+  /** Checked right before every write: false once this replica may no longer lead (see LeaderElector). */
+  canAct?: () => boolean;
+  /** Longest stop() waits for the sweep in flight. */
+  stopTimeoutMs?: number;
 }
 
 /** Counts of one sweep, for logs and tests. */
@@ -49,6 +56,8 @@ export interface SweepReport {
   conflicts: string[];
   invalid: string[];
   unknown: string[];
+  /** Found running although KubeNap had put them to sleep: recorded as woken, given a full grace. */
+  foundRunning: string[];
 }
 
 interface Target {
@@ -59,8 +68,12 @@ interface Target {
 
 /** The sleep path: sweeps opted-in Deployments and scales idle ones to zero. */
 export class Monitor {
-  private timer: unknown;
   private running = false;
+  /** Set by stop(), cleared by start(): a sweep still in flight after stop() writes nothing. */
+  private stopped = false;
+  /** True while the one sweep loop of this process is alive (set and cleared synchronously). */
+  private looping = false;
+  private wakeLoop: (() => void) | undefined;
   private sweeping: Promise<SweepReport> | undefined;
   private readonly log: Logger;
 
@@ -68,39 +81,75 @@ export class Monitor {
     this.log = d.logger.child({ component: "monitor" });
   }
 
-  /** Starts sweeping on the interval (call when leading). */
+  /** Starts sweeping on the interval (call when leading). Never more than one loop per process. */
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.schedule(0);
+    this.stopped = false;
+    if (!this.looping) {
+      this.looping = true;
+      void this.loop();
+    }
   }
 
-  /** Stops sweeping (call when leadership is lost or at shutdown); waits for a sweep in flight. */
+  /** Stops sweeping (leadership lost, shutdown); waits, bounded, for the sweep in flight. */
   async stop(): Promise<void> {
     this.running = false;
-    if (this.timer !== undefined) this.d.timers.clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.sweeping;
+    this.stopped = true;
+    this.wakeLoop?.();
+    const inFlight = this.sweeping;
+    if (!inFlight) return;
+    let timer: unknown;
+    const bound = new Promise<void>((resolve) => {
+      timer = this.d.timers.setTimeout(() => {
+        this.log.warn("sweep still running at stop; no further writes will be made");
+        resolve();
+      }, this.d.stopTimeoutMs ?? 10_000);
+    });
+    await Promise.race([
+      inFlight.then(
+        () => undefined,
+        () => undefined,
+      ),
+      bound,
+    ]);
+    this.d.timers.clearTimeout(timer);
   }
 
-  private schedule(ms: number): void {
-    this.timer = this.d.timers.setTimeout(() => {
-      this.timer = undefined;
-      void this.sweep()
-        .then((r) =>
+  private async loop(): Promise<void> {
+    try {
+      while (this.running) {
+        try {
+          const r = await this.sweep();
           this.log.debug("sweep done", {
             considered: r.considered,
             slept: r.slept.length,
             conflicts: r.conflicts.length,
             invalid: r.invalid.length,
             unknown: r.unknown.length,
-          }),
-        )
-        .catch((err: unknown) => this.log.error("sweep failed", errorFields(err)))
-        .finally(() => {
-          if (this.running) this.schedule(this.d.sweepIntervalMs);
+          });
+        } catch (err) {
+          this.log.error("sweep failed", errorFields(err));
+        }
+        if (!this.running) break;
+        await new Promise<void>((resolve) => {
+          const timer = this.d.timers.setTimeout(() => done(), this.d.sweepIntervalMs);
+          const done = (): void => {
+            this.d.timers.clearTimeout(timer);
+            this.wakeLoop = undefined;
+            resolve();
+          };
+          this.wakeLoop = done;
         });
-    }, ms);
+      }
+    } finally {
+      this.looping = false;
+    }
+  }
+
+  /** True while writes are allowed: not stopped and (with leader election) still the leader. */
+  private canAct(): boolean {
+    return !this.stopped && (this.d.canAct?.() ?? true);
   }
 
   /** One sweep; concurrent calls share the sweep in flight. Never throws for one bad target. */
@@ -110,7 +159,14 @@ export class Monitor {
   }
 
   private async doSweep(): Promise<SweepReport> {
-    const report: SweepReport = { considered: 0, slept: [], conflicts: [], invalid: [], unknown: [] };
+    const report: SweepReport = {
+      considered: 0,
+      slept: [],
+      conflicts: [],
+      invalid: [],
+      unknown: [],
+      foundRunning: [],
+    };
     const targets: Target[] = [];
     for (const dep of this.d.deployments.list()) {
       if (!isOptedIn(dep.metadata?.labels)) continue;
@@ -124,7 +180,14 @@ export class Monitor {
         this.log.warn("invalid annotation; deployment skipped", { ...ids(dep), problems: parsed.problems });
         continue;
       }
-      if ((dep.spec?.replicas ?? 1) > 0) targets.push({ dep, policy: parsed.policy, key });
+      if ((dep.spec?.replicas ?? 1) <= 0) continue;
+      if (parsed.policy.state === "asleep") {
+        // Someone scaled it up (kubectl scale, a GitOps self-heal) or a wake stopped before recording
+        // itself: it is awake, and gets a full idleAfter of grace from now.
+        await this.recordFoundRunning(dep, report);
+        continue;
+      }
+      targets.push({ dep, policy: parsed.policy, key });
     }
     if (targets.length === 0) return report;
 
@@ -191,7 +254,12 @@ export class Monitor {
         }));
         try {
           if (!source) throw new MetricsSourceError(kind, `metrics source "${kind}" is not configured`);
-          const answer = await source.lastActivity(asked);
+          const answer = await withDeadline(
+            source.lastActivity(asked),
+            this.d.sourceTimeoutMs ?? 30_000,
+            this.d.timers,
+            () => new MetricsSourceError(kind, `metrics source "${kind}" did not answer in time`),
+          );
           for (const t of group) {
             const r = answer.get(t.key);
             if (r) out.set(t.key, r);
@@ -211,14 +279,44 @@ export class Monitor {
     return out;
   }
 
+  private async recordFoundRunning(dep: V1Deployment, report: SweepReport): Promise<void> {
+    if (!this.canAct()) return;
+    const key = depKey(dep);
+    const owner = gitOpsReplicasOwner(dep);
+    try {
+      const outcome = await this.d.scaler.annotateIfUnchanged(dep, {
+        [KEYS.state.key]: "awake",
+        [KEYS.wokeAt.key]: new Date(this.d.clock.now()).toISOString(),
+      });
+      if (outcome === "conflict") return;
+      report.foundRunning.push(key);
+      this.log.info("found running after sleep; recorded as woken", { ...ids(dep), gitOpsOwner: owner });
+      if (owner) {
+        this.d.events.warning(
+          dep,
+          "GitOpsConflict",
+          `spec.replicas is managed by "${owner}", which scaled this Deployment up again after KubeNap put it to sleep. ` +
+            "Let KubeNap own replicas: drop spec.replicas from the manifest, or in Argo CD add ignoreDifferences on /spec/replicas " +
+            "(with RespectIgnoreDifferences=true). Until then KubeNap sleeps it at most once per idleAfter.",
+        );
+      }
+    } catch (err) {
+      this.log.warn("could not record a Deployment found running", { ...ids(dep), ...errorFields(err) });
+    }
+  }
+
   private async putToSleep(t: Target, idleForMs: number, now: number, report: SweepReport): Promise<void> {
+    if (!this.canAct()) return;
     const replicas = t.dep.spec?.replicas ?? 1;
     const record = t.policy.replicaCount === undefined || t.policy.replicaCountRecorded;
     const restore = record ? replicas : (t.policy.replicaCount ?? replicas);
     const annotations: Record<string, string> = {
       [KEYS.state.key]: "asleep",
       [KEYS.sleptAt.key]: new Date(now).toISOString(),
-      ...(record && { [KEYS.replicaCount.key]: String(replicas), [KEYS.replicaCountRecorded.key]: "true" }),
+      ...(record && {
+        [KEYS.replicaCount.key]: String(replicas),
+        [KEYS.replicaCountRecorded.key]: String(replicas),
+      }),
     };
     try {
       const outcome = await this.d.scaler.sleep(t.dep, annotations);
@@ -241,3 +339,20 @@ const ids = (dep: V1Deployment): { namespace?: string; deployment?: string } => 
   namespace: dep.metadata?.namespace,
   deployment: dep.metadata?.name,
 });
+
+/** Resolves with the promise, or rejects with onTimeout() after ms. */
+function withDeadline<T>(p: Promise<T>, ms: number, timers: Timers, onTimeout: () => Error): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = timers.setTimeout(() => reject(onTimeout()), ms);
+    p.then(
+      (v) => {
+        timers.clearTimeout(timer);
+        resolve(v);
+      },
+      (err: unknown) => {
+        timers.clearTimeout(timer);
+        reject(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+  });
+}

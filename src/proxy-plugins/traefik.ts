@@ -26,6 +26,7 @@ function middleware(t: PluginTarget, wake: WakeService): object {
         errorRequestHeaders: [
           "Accept",
           "User-Agent",
+          "X-Forwarded-For",
           "X-Forwarded-Host",
           "X-Forwarded-Port",
           "X-Forwarded-Proto",

@@ -14,17 +14,13 @@ export const CLIENT_WAKE_HEADERS = [
   "X-Forwarded-Uri",
   "X-Forwarded-Host",
   "X-Forwarded-Proto",
+  "X-Forwarded-For",
   "X-Scheme",
   "X-Code",
   "X-Namespace",
   "X-Service-Name",
   "X-Ingress-Name",
 ] as const;
-
-/** host[:port] of a base URL. */
-export function authorityOf(url: string): string {
-  return new URL(url).host;
-}
 
 /** The Service's cluster DNS name. */
 export const serviceDns = (namespace: string, name: string): string =>

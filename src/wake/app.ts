@@ -8,7 +8,15 @@ import type { WakeMetrics } from "./metrics.js";
 import { POLL_HEADER, STATE_HEADER, waitingPage } from "./page.js";
 import { sendProblem } from "./problem.js";
 import type { Readiness } from "./readiness.js";
-import { originalPath, redirectLocation, requestHost } from "./redirect.js";
+import { backoffMs, countCookie, countFromCookie, RedirectMemory } from "./redirect-count.js";
+import {
+  forwardedScheme,
+  originalPath,
+  redirectHost,
+  redirectLocation,
+  redirectScheme,
+  requestHost,
+} from "./redirect.js";
 import { TargetNotFound, type TargetIndex, type WakeTarget } from "./targets.js";
 import type { Waker } from "./waker.js";
 
@@ -22,6 +30,12 @@ export interface WakeLimits {
   loopGuardMs: number;
   /** Requests held at once for one app; more get 503 at once. */
   maxHeldPerApp: number;
+  /** Requests held at once in total; more get 503 at once. */
+  maxHeld: number;
+  /** Redirects one client gets for one wake before the waiting page / 503 (loop guard). */
+  maxRedirects: number;
+  /** Back-off before the second redirect to the same client; doubles for each further one. */
+  redirectBackoffMs: number;
   /** Retry-After seconds for 503 answers. */
   retryAfterSeconds: number;
 }
@@ -36,8 +50,14 @@ export interface WakeAppDeps {
   metrics: WakeMetrics;
   clock: Clock;
   timers: Timers;
-  /** True once the informers have listed; /readyz reports it. */
+  /** True once the informers have listed; wakes before that get 503. */
   ready: () => boolean;
+  /** What /readyz answers (informer health, draining); default: ready(). */
+  readyz?: () => { ok: boolean; text: string };
+  /** Aborted at shutdown: held wakes are answered at once (waiting page or 503 + Retry-After). */
+  shutdown?: AbortSignal;
+  /** Serve /status/<namespace>/<deployment> (it tells whether an opted-in app exists). Default true. */
+  statusEndpoint?: boolean;
 }
 
 const header = (req: Request, name: string): string | undefined => {
@@ -64,34 +84,68 @@ const queryUri = (req: Request): string | undefined => {
 /** True when the client asked for HTML (a browser): it gets pages instead of problem+json. */
 const acceptsHtml = (req: Request): boolean => (header(req, "accept") ?? "").includes("text/html");
 
+/** X-Forwarded-Host's first value when it is a valid host; it only counts if it names an Ingress host. */
+function forwardedHost(req: Request): string | undefined {
+  const first = header(req, "x-forwarded-host")?.split(",")[0]?.trim();
+  try {
+    return requestHost(first);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The scheme the proxy-plugin configuration passes (`/wake?scheme=https`) when no header says. */
+function fallbackScheme(req: Request): "http" | "https" {
+  const q = req.originalUrl.indexOf("?");
+  if (q < 0) return "http";
+  return new URLSearchParams(req.originalUrl.slice(q + 1)).get("scheme") === "https" ? "https" : "http";
+}
+
+/** Who a client is, for the redirect count of clients without cookies. */
+function clientId(req: Request): string {
+  const ip =
+    header(req, "x-forwarded-for")?.split(",")[0]?.trim() ??
+    header(req, "x-real-ip") ??
+    req.socket.remoteAddress ??
+    "";
+  return `${ip.slice(0, 64)} ${(header(req, "user-agent") ?? "").slice(0, 256)}`;
+}
+
 /** The express app: /wake, /wake/:namespace/:deployment, /status/…, /healthz, /readyz, /metrics. */
 export function createWakeApp(d: WakeAppDeps): express.Express {
   const app = express();
   app.disable("x-powered-by");
   app.set("etag", false);
   const held = new Map<string, number>();
+  let heldTotal = 0;
+  const memory = new RedirectMemory(() => d.clock.now());
   const log = d.logger.child({ component: "wake" });
 
   app.get("/healthz", (_req, res) => void res.type("text").send("ok\n"));
   app.get("/readyz", (_req, res) => {
-    if (d.ready()) res.type("text").send("ok\n");
-    else res.status(503).type("text").send("informers not synced\n");
+    const r = d.readyz?.() ?? { ok: d.ready(), text: d.ready() ? "ok\n" : "informers not synced\n" };
+    res
+      .status(r.ok ? 200 : 503)
+      .type("text")
+      .send(r.text);
   });
   app.get("/metrics", async (_req, res) => {
     res.type(d.metrics.registry.contentType).send(await d.metrics.registry.metrics());
   });
-  app.get("/status/:namespace/:deployment", (req, res) => {
-    try {
-      const t = d.targets.resolve({
-        namespace: req.params.namespace,
-        deployment: req.params.deployment,
-        path: "/",
-      });
-      res.set("Cache-Control", "no-store").json(status(t));
-    } catch (err) {
-      fail(req, res, err);
-    }
-  });
+  if (d.statusEndpoint !== false) {
+    app.get("/status/:namespace/:deployment", (req, res) => {
+      const t = d.targets.target(req.params.namespace, req.params.deployment);
+      if (t) res.set("Cache-Control", "no-store").json(status(t));
+      else
+        fail(
+          req,
+          res,
+          new TargetNotFound(
+            `deployment ${req.params.namespace}/${req.params.deployment} does not exist or is not opted in to KubeNap`,
+          ),
+        );
+    });
+  }
   app.all(["/wake", "/wake/:namespace/:deployment"], (req, res) => void handleWake(req, res));
   // ingress-nginx's default-backend form sends the error request to path / with X-Code set.
   app.all("/", (req, res, next) => {
@@ -127,12 +181,13 @@ export function createWakeApp(d: WakeAppDeps): express.Express {
     }
     let target: WakeTarget;
     let location: string;
+    let secure: boolean;
     try {
       if (req.originalUrl.length > 8192) throw new BadWakeRequest(400, "request URL longer than 8 KiB");
       const path = originalPath(
         header(req, "x-original-uri") ?? header(req, "x-forwarded-uri") ?? queryUri(req),
       );
-      const host = requestHost(header(req, "x-forwarded-host") ?? header(req, "host"));
+      const host = requestHost(header(req, "host"));
       const params = req.params as { namespace?: string; deployment?: string };
       target = d.targets.resolve({
         namespace: params.namespace ?? header(req, "x-namespace"),
@@ -142,8 +197,19 @@ export function createWakeApp(d: WakeAppDeps): express.Express {
         host,
         path,
       });
-      const proto = header(req, "x-forwarded-proto") ?? header(req, "x-scheme");
-      location = redirectLocation(path, host, proto, target.hosts);
+      const to = redirectHost(host, forwardedHost(req), target.hosts);
+      const scheme = redirectScheme(
+        forwardedScheme({
+          forwardedProto: header(req, "x-forwarded-proto"),
+          forwarded: header(req, "forwarded"),
+          scheme: header(req, "x-scheme"),
+        }),
+        to,
+        target.tlsHosts,
+        fallbackScheme(req),
+      );
+      secure = scheme === "https";
+      location = redirectLocation(path, to, scheme);
     } catch (err) {
       return fail(req, res, err);
     }
@@ -153,7 +219,7 @@ export function createWakeApp(d: WakeAppDeps): express.Express {
     const seenReady = target.replicas > 0 ? d.readiness.readyAt(target) : undefined;
     const readyAt =
       seenReady === undefined ? undefined : Math.max(seenReady, target.policy.wokeAt?.getTime() ?? 0);
-    if (readyAt !== undefined && now - readyAt > d.limits.loopGuardMs) {
+    if (readyAt !== undefined && now - readyAt >= d.limits.loopGuardMs) {
       res.set(STATE_HEADER, "ready");
       return done(
         req,
@@ -169,58 +235,87 @@ export function createWakeApp(d: WakeAppDeps): express.Express {
       res.set(STATE_HEADER, "failed");
       return done(req, res, 504, "The app did not start in time", failure.message, wantsHtml);
     }
+    const asleep = readyAt === undefined && !d.waker.inFlight(target);
     const flight = readyAt === undefined ? d.waker.wake(target) : undefined;
     if (header(req, POLL_HEADER) === "1") {
-      const s = status(target);
-      res.set(STATE_HEADER, s.ready ? "ready" : "waking").set("Cache-Control", "no-store");
-      res.status(s.ready ? 200 : 503).json(s);
+      // The ingress sent the poll here, so the app is not answering yet, whatever readiness says.
+      res
+        .set({ "Cache-Control": "no-store", "Retry-After": String(d.limits.retryAfterSeconds) })
+        .status(503)
+        .json({ ...status(target), detail: `${target.key} is not answering through the ingress yet` });
       return;
     }
-    const count = held.get(target.key) ?? 0;
-    if (count >= d.limits.maxHeldPerApp) {
+    const client = clientId(req);
+    // A fresh wake starts a fresh count; otherwise the larger of the cookie's and the memory's.
+    const count = asleep
+      ? 0
+      : Math.max(countFromCookie(header(req, "cookie"), target.key), memory.get(client, target.key));
+    if (count >= d.limits.maxRedirects) {
+      return waitingAnswer(req, res, target, location, flight?.startedAt ?? now, wantsHtml);
+    }
+    const appHeld = held.get(target.key) ?? 0;
+    if (appHeld >= d.limits.maxHeldPerApp || heldTotal >= d.limits.maxHeld) {
+      const what = appHeld >= d.limits.maxHeldPerApp ? `for ${target.key}` : "in total";
       return done(
         req,
         res,
         503,
         "Too many waiting requests",
-        `more than ${d.limits.maxHeldPerApp} requests are already waiting for ${target.key}`,
+        `too many requests are already waiting ${what}`,
         wantsHtml,
         { "Retry-After": String(d.limits.retryAfterSeconds) },
       );
     }
-    held.set(target.key, count + 1);
+    held.set(target.key, appHeld + 1);
+    heldTotal++;
     d.metrics.holding(1);
     try {
-      const outcome = await hold(flight?.done ?? Promise.resolve(readyAt ?? now), req);
+      const outcome = await hold(flight?.done ?? Promise.resolve(readyAt ?? now), req, now);
       if (outcome.kind === "ready") {
-        // Already ready before this request, yet the ingress failed again (the app still warms up, or the
-        // ingress has not caught up): pause a settle delay before each such redirect, so that clients do
-        // not run into their redirect limit (Chromium: 20) while the app gets there.
-        const floor = flight ? 0 : d.limits.settleDelayMs;
-        const wait = Math.max(outcome.readyAt + d.limits.settleDelayMs - d.clock.now(), floor);
+        const settle = outcome.readyAt + d.limits.settleDelayMs - d.clock.now();
+        const backoff = backoffMs(count, d.limits.redirectBackoffMs, 8 * d.limits.redirectBackoffMs);
+        const left = now + d.limits.holdLimitMs - d.clock.now();
+        const wait = Math.max(settle, Math.min(backoff, left));
         if (wait > 0) await new Promise((r) => d.timers.setTimeout(() => r(undefined), wait));
-        res.set({ Location: location, "Cache-Control": "no-store", [STATE_HEADER]: "ready" });
+        if (req.socket.destroyed) return;
+        memory.set(client, target.key, count + 1);
+        res.set({
+          Location: location,
+          "Cache-Control": "no-store",
+          [STATE_HEADER]: "ready",
+          "Set-Cookie": countCookie(target.key, count + 1, secure),
+        });
         res.status(307).type("text").send(`${target.key} is ready: ${location}\n`);
         d.metrics.response(307);
       } else if (outcome.kind === "held-too-long") {
-        if (wantsHtml) {
-          res
-            .status(503)
-            .set({ "Cache-Control": "no-store", "Retry-After": String(d.limits.retryAfterSeconds) });
-          res.type("html").send(waitingPage(target.name, location, flight?.startedAt ?? now, d.clock.now()));
-          d.metrics.response(503);
-        } else {
-          done(req, res, 503, "The app is starting", `${target.key} is waking up; retry shortly`, false, {
-            "Retry-After": String(d.limits.retryAfterSeconds),
-          });
-        }
+        waitingAnswer(req, res, target, location, flight?.startedAt ?? now, wantsHtml);
       }
     } catch (err) {
       fail(req, res, err);
     } finally {
       held.set(target.key, (held.get(target.key) ?? 1) - 1);
       if (held.get(target.key) === 0) held.delete(target.key);
+      heldTotal--;
       d.metrics.holding(-1);
+    }
+  }
+
+  /** Browsers get the waiting page, other clients 503 with Retry-After. */
+  function waitingAnswer(
+    req: Request,
+    res: Response,
+    target: WakeTarget,
+    location: string,
+    startedAt: number,
+    wantsHtml: boolean,
+  ): void {
+    const retry = { "Retry-After": String(d.limits.retryAfterSeconds) };
+    if (wantsHtml) {
+      res.status(503).set({ "Cache-Control": "no-store", ...retry });
+      res.type("html").send(waitingPage(target.name, location, startedAt, d.clock.now()));
+      d.metrics.response(503);
+    } else {
+      done(req, res, 503, "The app is starting", `${target.key} is waking up; retry shortly`, false, retry);
     }
   }
 
@@ -228,12 +323,17 @@ export function createWakeApp(d: WakeAppDeps): express.Express {
   function hold(
     flight: Promise<number>,
     req: Request,
+    since: number,
   ): Promise<{ kind: "ready"; readyAt: number } | { kind: "held-too-long" } | { kind: "gone" }> {
     return new Promise((resolve, reject) => {
-      const timer = d.timers.setTimeout(() => finish({ kind: "held-too-long" }), d.limits.holdLimitMs);
+      const limit = Math.max(0, since + d.limits.holdLimitMs - d.clock.now());
+      const timer = d.timers.setTimeout(() => finish({ kind: "held-too-long" }), limit);
       const gone = (): void => finish({ kind: "gone" });
+      const stopping = (): void => finish({ kind: "held-too-long" });
       req.socket.once("close", gone);
+      d.shutdown?.addEventListener("abort", stopping);
       let settled = false;
+      if (d.shutdown?.aborted) stopping();
       function finish(
         v: { kind: "ready"; readyAt: number } | { kind: "held-too-long" } | { kind: "gone" } | Error,
       ): void {
@@ -241,6 +341,7 @@ export function createWakeApp(d: WakeAppDeps): express.Express {
         settled = true;
         d.timers.clearTimeout(timer);
         req.socket.off("close", gone);
+        d.shutdown?.removeEventListener("abort", stopping);
         if (v instanceof Error) reject(v);
         else resolve(v);
       }

@@ -18,7 +18,9 @@ import type { WakeTarget } from "./targets.js";
 
 /** What the waker needs. */
 export interface WakerDeps {
-  scaler: Pick<DeploymentScaler, "wake">;
+  scaler: Pick<DeploymentScaler, "wake" | "annotate">;
+  /** The Deployment as the informer last saw it, so Events carry its uid (kubectl describe shows them). */
+  lookup?: (namespace: string, name: string) => V1Deployment | undefined;
   readiness: Readiness;
   events: EventSink;
   clock: Clock;
@@ -85,24 +87,31 @@ export class Waker {
       t.policy.wakeTimeoutMs,
     );
     try {
-      const { scaled, deployment } = await this.d.scaler.wake(t.namespace, t.name, (dep) =>
-        this.plan(dep, log),
+      // The scale-up is bound to the wake timeout: a hung API call cannot keep the flight open.
+      const { scaled, deployment } = await untilAborted(
+        this.d.scaler.wake(t.namespace, t.name, (dep) => this.replicasFor(dep, log), timeout.signal),
+        timeout.signal,
       );
       if (scaled) {
         const replicas = deployment.spec?.replicas ?? 1;
         this.d.events.normal(deployment, "Woken", `woken by a request: scaled 0 → ${replicas} replicas`);
         log.info("scaled up", { replicas });
+        // Recorded after the scale-up, beside the readiness wait, so it does not delay the ReplicaSet.
+        void this.recordWake(t, timeout.signal, log);
       }
       await this.d.readiness.waitReady(t, timeout.signal);
       const readyAt = this.d.clock.now();
       this.d.metrics.observeWake("ready", (readyAt - startedAt) / 1000);
       log.info("ready", { timeToReadyMs: readyAt - startedAt });
       return readyAt;
-    } catch (err) {
+    } catch (caught) {
+      // An API call aborted by the wake timeout fails with AbortError: report the timeout itself.
+      const reason: unknown = timeout.signal.reason;
+      const err = timeout.signal.aborted && reason instanceof WakeTimeoutError ? reason : caught;
       if (err instanceof WakeTimeoutError) {
         this.failures.set(t.key, { at: this.d.clock.now(), error: err });
         this.d.metrics.observeWake("timeout");
-        this.d.events.warning(depRef(t), "WakeTimeout", err.message);
+        this.d.events.warning(this.d.lookup?.(t.namespace, t.name) ?? depRef(t), "WakeTimeout", err.message);
         log.warn("wake timed out", { afterMs: err.afterMs });
       } else {
         this.d.metrics.observeWake("error");
@@ -114,26 +123,46 @@ export class Waker {
     }
   }
 
-  /** Replicas from the fresh Deployment's kubenap/replicaCount (1 when absent or invalid). */
-  private plan(dep: V1Deployment, log: Logger): { replicas: number; annotations: Record<string, string> } {
-    const parsed = parsePolicy(dep.metadata?.annotations, this.d.defaults, this.d.sourceKinds);
-    let replicas = 1;
-    if (parsed.ok) replicas = parsed.policy.replicaCount ?? 1;
-    else {
-      // Other annotations are invalid: still restore the stored count when that one is valid.
-      const stored = dep.metadata?.annotations?.[KEYS.replicaCount.key];
-      replicas = (stored === undefined ? undefined : parseReplicaCount(stored)) ?? 1;
-      this.d.events.warning(dep, "InvalidAnnotation", parsed.problems.map(describeProblem).join("; "));
-      log.warn("invalid annotation during wake", { problems: parsed.problems, replicas });
+  /** state=awake and wokeAt, written after the scale-up; a failure is healed by the monitor. */
+  private async recordWake(t: WakeTarget, signal: AbortSignal, log: Logger): Promise<void> {
+    try {
+      await this.d.scaler.annotate(
+        t.namespace,
+        t.name,
+        { [KEYS.state.key]: "awake", [KEYS.wokeAt.key]: new Date(this.d.clock.now()).toISOString() },
+        signal,
+      );
+    } catch (err) {
+      log.warn("could not record the wake in annotations; the monitor will", errorFields(err));
     }
-    return {
-      replicas,
-      annotations: {
-        [KEYS.state.key]: "awake",
-        [KEYS.wokeAt.key]: new Date(this.d.clock.now()).toISOString(),
-      },
-    };
   }
+
+  /**
+   * Replicas to restore, from the fresh Deployment: kubenap/replicaCount when valid, whatever else is
+   * wrong (one InvalidAnnotation Warning names the bad keys); 1 when it is absent or invalid.
+   */
+  private replicasFor(dep: V1Deployment, log: Logger): number {
+    const parsed = parsePolicy(dep.metadata?.annotations, this.d.defaults, this.d.sourceKinds);
+    if (parsed.ok) return parsed.policy.replicaCount ?? 1;
+    const stored = dep.metadata?.annotations?.[KEYS.replicaCount.key];
+    const replicas = (stored === undefined ? undefined : parseReplicaCount(stored)) ?? 1;
+    this.d.events.warning(dep, "InvalidAnnotation", parsed.problems.map(describeProblem).join("; "));
+    log.warn("invalid annotation during wake; restoring anyway", { problems: parsed.problems, replicas });
+    return replicas;
+  }
+}
+
+/** The promise, or the signal's reason once it aborts (whichever comes first). */
+function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const aborted = (): void => reject(signal.reason as Error);
+    signal.addEventListener("abort", aborted, { once: true });
+    p.then(
+      (v) => (signal.removeEventListener("abort", aborted), resolve(v)),
+      (e: unknown) => (signal.removeEventListener("abort", aborted), reject(e as Error)),
+    );
+  });
 }
 
 const depRef = (t: WakeTarget): V1Deployment => ({ metadata: { namespace: t.namespace, name: t.name } });

@@ -2,13 +2,13 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { KubeConfig } from "@kubernetes/client-node";
+import { AppsV1Api, KubeConfig, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { hostname } from "node:os";
 import { loadConfig } from "../../../src/config/config.js";
 import { createLogger } from "../../../src/log.js";
 import { startRuntime } from "../../../src/main.js";
 import { freePort } from "../../cluster/ports.js";
-import { createApp, freshNamespace, httpGet, waitForDeployment } from "../helpers/kube.js";
+import { clients, createApp, freshNamespace, httpGet, waitForDeployment } from "../helpers/kube.js";
 import { ManualSource } from "../helpers/sources.js";
 
 const SA = "system:serviceaccount:kubenap:kubenap";
@@ -22,12 +22,27 @@ const kubectl = (...args: string[]): string =>
     },
   );
 const canI = (verb: string, resource: string, ns = "default"): boolean => {
+  const [res = "", sub] = resource.split("#");
   try {
-    return kubectl("auth", "can-i", verb, resource, "-n", ns, `--as=${SA}`).trim() === "yes";
+    const extra = sub ? [`--subresource=${sub}`] : [];
+    return kubectl("auth", "can-i", verb, res, ...extra, "-n", ns, `--as=${SA}`).trim() === "yes";
   } catch {
     return false;
   }
 };
+
+/** A kubeconfig that acts as KubeNap's ServiceAccount (impersonation by the test plane's admin). */
+function serviceAccountKubeConfig(): KubeConfig {
+  const admin = readFileSync(process.env.KUBENAP_TEST_KUBECONFIG ?? "", "utf8");
+  const asSa = admin.replace(/( {4}client-key: .*\n)/, `$1    as: ${SA}\n`);
+  const file = join(mkdtempSync(join(tmpdir(), "kubenap-sa-")), "kubeconfig");
+  writeFileSync(file, asSa);
+  const kc = new KubeConfig();
+  kc.loadFromFile(file);
+  return kc;
+}
+
+const MERGE = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
 
 describe("deploy/ manifests", () => {
   beforeAll(() => {
@@ -44,6 +59,11 @@ describe("deploy/ manifests", () => {
     expect(canI("patch", "deployments.apps")).toBe(true);
     expect(canI("watch", "endpointslices.discovery.k8s.io")).toBe(true);
     for (const [verb, res] of [
+      ["get", "services"],
+      ["get", "endpointslices.discovery.k8s.io"],
+      ["get", "ingresses.networking.k8s.io"],
+      ["patch", "deployments.apps#scale"],
+      ["update", "deployments.apps#scale"],
       ["get", "secrets"],
       ["list", "configmaps"],
       ["delete", "pods"],
@@ -54,7 +74,9 @@ describe("deploy/ manifests", () => {
     ]) {
       expect([verb, res, canI(verb ?? "", res ?? "")]).toEqual([verb, res, false]);
     }
-    expect(canI("update", "leases.coordination.k8s.io", "kubenap")).toBe(true);
+    expect(canI("update", "leases.coordination.k8s.io/kubenap-monitor", "kubenap")).toBe(true);
+    expect(canI("update", "leases.coordination.k8s.io/other", "kubenap")).toBe(false);
+    expect(canI("create", "leases.coordination.k8s.io", "kubenap")).toBe(true);
     expect(canI("update", "leases.coordination.k8s.io", "default")).toBe(false);
   });
 
@@ -65,12 +87,7 @@ describe("deploy/ manifests", () => {
       labels: { "kubenap/enabled": "true" },
       annotations: { "kubenap/idleAfter": "1s" },
     });
-    const admin = readFileSync(process.env.KUBENAP_TEST_KUBECONFIG ?? "", "utf8");
-    const asSa = admin.replace(/( {4}client-key: .*\n)/, `$1    as: ${SA}\n`);
-    const file = join(mkdtempSync(join(tmpdir(), "kubenap-sa-")), "kubeconfig");
-    writeFileSync(file, asSa);
-    const kc = new KubeConfig();
-    kc.loadFromFile(file);
+    const kc = serviceAccountKubeConfig();
     expect(kc.getCurrentUser()?.impersonateUser).toBe(SA);
     const port = await freePort();
     const cfg = loadConfig({
@@ -84,7 +101,7 @@ describe("deploy/ manifests", () => {
         "--lease-namespace",
         "kubenap",
         "--lease-name",
-        `kubenap-${ns}`,
+        "kubenap-monitor",
         "--wake-port",
         String(port),
         "--wake-address",
@@ -109,5 +126,88 @@ describe("deploy/ manifests", () => {
     } finally {
       await runtime.stop();
     }
+  });
+
+  it("let the API server refuse, for KubeNap's ServiceAccount, every Deployment write but replicas and kubenap/* annotations on opted-in apps", async () => {
+    const ns = await freshNamespace("vap");
+    await createApp(ns, "web", { replicas: 1, labels: { "kubenap/enabled": "true" } });
+    await createApp(ns, "plain", { replicas: 1 });
+    const apps = serviceAccountKubeConfig().makeApiClient(AppsV1Api);
+    const patch = (name: string, body: object, dryRun = false) =>
+      apps
+        .patchNamespacedDeployment({ name, namespace: ns, body, ...(dryRun && { dryRun: "All" }) }, MERGE)
+        .then(
+          () => "allowed",
+          (err: unknown) => {
+            const e = err as { code?: number; body?: string };
+            return `denied ${e.code}: ${String(e.body).slice(0, 300)}`;
+          },
+        );
+    // The policy is enforced once the API server has loaded it: wait (bounded) for the first denial.
+    const deadline = Date.now() + 20_000;
+    while ((await patch("plain", { spec: { replicas: 0 } }, true)) === "allowed") {
+      if (Date.now() > deadline) throw new Error("the admission policy was never enforced");
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const cases: [string, string, object, RegExp | "allowed"][] = [
+      [
+        "pod template",
+        "web",
+        { spec: { template: { metadata: { annotations: { x: "1" } } } } },
+        /only spec.replicas/,
+      ],
+      [
+        "container image",
+        "web",
+        { spec: { template: { spec: { containers: [{ name: "app", image: "evil:1" }] } } } },
+        /only spec.replicas/,
+      ],
+      ["unlabelled Deployment", "plain", { spec: { replicas: 0 } }, /labelled kubenap\/enabled=true/],
+      [
+        "non-kubenap annotation",
+        "web",
+        { metadata: { annotations: { "example.com/x": "1" } } },
+        /only kubenap\/\* annotations/,
+      ],
+      ["labels", "web", { metadata: { labels: { "kubenap/enabled": "false" } } }, /labels/],
+      ["paused", "web", { spec: { paused: true } }, /only spec.replicas/],
+      [
+        "sleep",
+        "web",
+        {
+          metadata: { annotations: { "kubenap/state": "asleep", "kubenap/replicaCount": "1" } },
+          spec: { replicas: 0 },
+        },
+        "allowed",
+      ],
+      [
+        "wake",
+        "web",
+        { metadata: { annotations: { "kubenap/state": "awake" } }, spec: { replicas: 1 } },
+        "allowed",
+      ],
+      ["replicas alone", "web", { spec: { replicas: 2 } }, "allowed"],
+    ];
+    for (const [what, name, body, want] of cases) {
+      const got = await patch(name, body);
+      if (want === "allowed") expect([what, got]).toEqual([what, "allowed"]);
+      else {
+        expect([what, got]).toEqual([what, expect.stringMatching(/^denied (403|422)/)]);
+        expect([what, got]).toEqual([what, expect.stringMatching(want)]);
+      }
+    }
+    // The scale subresource is not granted at all.
+    const scale = await apps
+      .patchNamespacedDeploymentScale({ name: "web", namespace: ns, body: { spec: { replicas: 0 } } }, MERGE)
+      .then(
+        () => 0,
+        (e: { code?: number }) => e.code ?? -1,
+      );
+    expect(scale).toBe(403);
+    const { apps: admin } = clients();
+    const web = await admin.readNamespacedDeployment({ name: "web", namespace: ns });
+    expect(web.spec?.replicas).toBe(2);
+    expect(web.spec?.template.spec?.containers[0]?.image).toBe("example.invalid/app:1");
+    expect(web.metadata?.annotations?.["example.com/x"]).toBeUndefined();
   });
 });

@@ -27,6 +27,11 @@ export interface IngressRoute {
   /** The app itself, on 127.0.0.1 (kwok pod IPs are never contacted). */
   appPort: number;
   wakePort: number;
+  /**
+   * Like NGINX's `proxy_intercept_errors on` with `error_page 502 503 504`: the app's own 5xx answers
+   * also go to KubeNap (the set-up in which a warming-up app could loop a browser).
+   */
+  interceptAppErrors?: boolean;
 }
 
 /**
@@ -40,45 +45,69 @@ export async function startIngress(route: IngressRoute): Promise<LocalServer> {
     void (async () => {
       const ready = (await readyEndpoints(route.namespace, route.service)) > 0;
       const headers = { ...req.headers };
-      const target = ready
-        ? { port: route.appPort, path: req.url ?? "/", headers }
-        : {
-            port: route.wakePort,
-            path: "/wake",
-            headers: {
-              ...headers,
-              "x-code": "503",
-              "x-format": req.headers.accept ?? "",
-              "x-original-uri": req.url ?? "/",
-              "x-namespace": route.namespace,
-              "x-ingress-name": route.ingress,
-              "x-service-name": route.service,
-              "x-service-port": "80",
-            },
-          };
-      const up = request(
-        {
-          host: "127.0.0.1",
-          port: target.port,
-          path: target.path,
-          method: req.method,
-          headers: target.headers,
+      // Buffered, so that an intercepted answer can send the same body to KubeNap (as NGINX does).
+      const chunks: Buffer[] = [];
+      for await (const c of req) chunks.push(c as Buffer);
+      const body = Buffer.concat(chunks);
+      const toWake = {
+        port: route.wakePort,
+        path: "/wake",
+        headers: {
+          ...headers,
+          "x-code": "503",
+          "x-format": req.headers.accept ?? "",
+          "x-original-uri": req.url ?? "/",
+          "x-namespace": route.namespace,
+          "x-ingress-name": route.ingress,
+          "x-service-name": route.service,
+          "x-service-port": "80",
         },
-        (r) => {
-          res.writeHead(r.statusCode ?? 502, r.headers);
-          r.pipe(res);
-        },
-      );
-      up.on("error", () => res.writeHead(502).end("upstream error\n"));
-      req.pipe(up);
+      };
+      const forward = (
+        target: { port: number; path: string; headers: typeof headers },
+        intercept: boolean,
+      ): void => {
+        const up = request(
+          {
+            host: "127.0.0.1",
+            port: target.port,
+            path: target.path,
+            method: req.method,
+            headers: target.headers,
+          },
+          (r) => {
+            if (intercept && [502, 503, 504].includes(r.statusCode ?? 0)) {
+              r.resume();
+              forward(toWake, false);
+              return;
+            }
+            res.writeHead(r.statusCode ?? 502, r.headers);
+            r.pipe(res);
+          },
+        );
+        up.on("error", () => res.writeHead(502).end("upstream error\n"));
+        up.end(body);
+      };
+      if (ready)
+        forward({ port: route.appPort, path: req.url ?? "/", headers }, route.interceptAppErrors === true);
+      else forward(toWake, false);
     })().catch(() => res.writeHead(500).end());
   });
   return listenLocal(server);
 }
 
-/** The app: answers every request on 127.0.0.1 with a recognisable page. */
-export async function startApp(): Promise<LocalServer> {
+/**
+ * The app: answers every request on 127.0.0.1 with a recognisable page; with `warmUpMs`, it answers
+ * 503 for that long after its first request (an app that is Ready before it can serve).
+ */
+export async function startApp(o: { warmUpMs?: number } = {}): Promise<LocalServer> {
+  let firstAt: number | undefined;
   const server = createServer((req, res) => {
+    firstAt ??= Date.now();
+    if (o.warmUpMs !== undefined && Date.now() - firstAt < o.warmUpMs) {
+      res.writeHead(503, { "content-type": "text/plain" }).end("warming up\n");
+      return;
+    }
     res
       .writeHead(200, { "content-type": "text/html" })
       .end(`<!doctype html><title>app</title><h1 id="app">hello from the app</h1><p>${req.url ?? ""}</p>`);

@@ -8,18 +8,22 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 /** A KubeNap process (src/cli-like, with a test source) whose JSON log lines tests can await. */
 export class KubenapProcess {
   readonly child: ChildProcess;
-  private readonly lines: Record<string, unknown>[] = [];
+  readonly lines: Record<string, unknown>[] = [];
   private readonly waiters: {
     pred: (l: Record<string, unknown>) => boolean;
     resolve: (l: Record<string, unknown>) => void;
   }[] = [];
   readonly exited: Promise<void>;
 
-  constructor(args: string[]) {
-    this.child = spawn(process.execPath, ["--import", "tsx", join(HERE, "kubenap-process.ts"), ...args], {
+  /** The test harness (kubenap-process.ts) by default; `cli: true` runs the built `kubenap` (dist/cli.js). */
+  constructor(args: string[], env: Record<string, string> = {}, cli = false) {
+    const argv = cli
+      ? [join(HERE, "..", "..", "..", "dist", "cli.js"), "run", ...args]
+      : ["--import", "tsx", join(HERE, "kubenap-process.ts"), ...args];
+    this.child = spawn(process.execPath, argv, {
       stdio: ["ignore", "pipe", "pipe"],
       cwd: join(HERE, "..", "..", ".."),
-      env: { ...process.env },
+      env: { ...process.env, ...env },
     });
     this.exited = new Promise((r) => this.child.once("exit", () => r()));
     for (const stream of [this.child.stdout, this.child.stderr]) {
@@ -31,6 +35,7 @@ export class KubenapProcess {
         } catch {
           line = { message: text };
         }
+        line.receivedAt ??= Date.now();
         this.lines.push(line);
         for (const w of [...this.waiters]) {
           if (w.pred(line)) {
@@ -56,10 +61,23 @@ export class KubenapProcess {
           .slice(-15)
           .map((l) => JSON.stringify(l))
           .join("\n");
-        reject(new Error(`log line not seen within ${timeoutMs} ms; last lines:\n${tail}`));
+        reject(
+          new Error(`log line ${pred.toString()} not seen within ${timeoutMs} ms; last lines:\n${tail}`),
+        );
       }, timeoutMs);
       this.waiters.push({ pred, resolve: (l) => (clearTimeout(timer), resolve(l)) });
     });
+  }
+
+  /** Like waitLog, but only lines logged after the first `since` lines count (see `seen`). */
+  waitLogSince(
+    since: number,
+    pred: (l: Record<string, unknown>) => boolean,
+    timeoutMs = 30_000,
+  ): Promise<Record<string, unknown>> {
+    const past = this.lines.slice(since).find(pred);
+    if (past) return Promise.resolve(past);
+    return this.waitLog(pred, timeoutMs, false);
   }
 
   /** Number of log lines so far (to wait only for lines after this point). */

@@ -1,3 +1,4 @@
+import { ReplicaRecorder } from "../helpers/replica-changes.js";
 import { clients, createApp, freshNamespace, httpGet, waitForDeployment } from "../helpers/kube.js";
 import { KubenapProcess, wakePortOf } from "../helpers/process.js";
 import { freePort } from "../../cluster/ports.js";
@@ -35,15 +36,13 @@ describe("wake handlers as processes", () => {
 
   it("completes the wake on the next request after a restart", async () => {
     const ns = await freshNamespace("restart-wake");
-    const gen0 =
-      (
-        await createApp(ns, "web", {
-          replicas: 0,
-          labels: { "kubenap/enabled": "true" },
-          annotations: { "kubenap/replicaCount": "2" },
-          podAnnotations: { "pod-ready.stage.kwok.x-k8s.io/delay": "3s" },
-        })
-      ).metadata?.generation ?? 0;
+    await createApp(ns, "web", {
+      replicas: 0,
+      labels: { "kubenap/enabled": "true" },
+      annotations: { "kubenap/replicaCount": "2" },
+      podAnnotations: { "pod-ready.stage.kwok.x-k8s.io/delay": "3s" },
+    });
+    const replicas = await ReplicaRecorder.start(ns, "web");
     const first = await start(ns);
     const pending = httpGet(first.port, `/wake/${ns}/web`).then(
       (r) => `answered ${r.status}`,
@@ -64,21 +63,20 @@ describe("wake handlers as processes", () => {
     expect(res.headers.location).toBe("/after");
     const dep = await clients().apps.readNamespacedDeployment({ name: "web", namespace: ns });
     expect(dep.spec?.replicas).toBe(2);
-    expect(dep.metadata?.generation).toBe(gen0 + 1);
+    replicas.stop();
+    expect(replicas.values).toEqual([0, 2]);
     expect(dep.status?.readyReplicas ?? 0).toBeGreaterThanOrEqual(1);
   });
 
   it("two KubeNap replicas waking the same app at once make exactly one scale-up", async () => {
     const ns = await freshNamespace("two-wakers");
-    const gen0 =
-      (
-        await createApp(ns, "web", {
-          replicas: 0,
-          labels: { "kubenap/enabled": "true" },
-          annotations: { "kubenap/replicaCount": "2" },
-          podAnnotations: { "pod-ready.stage.kwok.x-k8s.io/delay": "1s" },
-        })
-      ).metadata?.generation ?? 0;
+    await createApp(ns, "web", {
+      replicas: 0,
+      labels: { "kubenap/enabled": "true" },
+      annotations: { "kubenap/replicaCount": "2" },
+      podAnnotations: { "pod-ready.stage.kwok.x-k8s.io/delay": "1s" },
+    });
+    const replicas = await ReplicaRecorder.start(ns, "web");
     const [a, b] = await Promise.all([start(ns), start(ns)]);
     const answers = await Promise.all(
       Array.from({ length: 100 }, (_, i) =>
@@ -88,6 +86,8 @@ describe("wake handlers as processes", () => {
     expect(answers.filter((s) => s === 307)).toHaveLength(100);
     const dep = await clients().apps.readNamespacedDeployment({ name: "web", namespace: ns });
     expect(dep.spec?.replicas).toBe(2);
-    expect(dep.metadata?.generation).toBe(gen0 + 1);
+    await replicas.until((d) => d.metadata?.annotations?.["kubenap/state"] === "awake");
+    replicas.stop();
+    expect(replicas.changes).toBe(1);
   });
 });

@@ -1,4 +1,5 @@
 import { connect } from "node:net";
+import type { V1EndpointSlice } from "@kubernetes/client-node";
 import type { Runtime } from "../../../src/main.js";
 import {
   clients,
@@ -7,9 +8,12 @@ import {
   freshNamespace,
   httpGet,
   readyEndpoints,
+  testKubeConfig,
+  waitFor,
   waitForDeployment,
   waitForEvent,
 } from "../helpers/kube.js";
+import { ReplicaRecorder } from "../helpers/replica-changes.js";
 import { startKubenap } from "../helpers/runtime.js";
 import { ManualSource } from "../helpers/sources.js";
 
@@ -61,8 +65,9 @@ describe("the wake handler on a real control plane", () => {
   }
 
   it("wakes a sleeping app with one scale-up to its replicaCount and answers 307 to the original URL once ready", async () => {
-    const gen = await sleepingApp();
+    await sleepingApp();
     await start();
+    const replicas = await ReplicaRecorder.start(ns, "web");
     const res = await get("/wake", ingressHeaders());
     expect(res.status).toBe(307);
     expect(res.headers.location).toBe(`http://${HOST}/orders?id=7`);
@@ -71,19 +76,24 @@ describe("the wake handler on a real control plane", () => {
     const { apps } = clients();
     const dep = await apps.readNamespacedDeployment({ name: "web", namespace: ns });
     expect(dep.spec?.replicas).toBe(2);
-    expect(dep.metadata?.generation).toBe(gen + 1);
-    expect(dep.metadata?.annotations?.["kubenap/state"]).toBe("awake");
-    expect(Date.now() - new Date(dep.metadata?.annotations?.["kubenap/wokeAt"] ?? 0).getTime()).toBeLessThan(
-      30_000,
-    );
+    // replicas first, then the wake is recorded in the annotations
+    await replicas.until((d) => d.metadata?.annotations?.["kubenap/state"] === "awake");
+    replicas.stop();
+    expect(replicas.values).toEqual([0, 2]);
+    const after = await apps.readNamespacedDeployment({ name: "web", namespace: ns });
+    expect(after.metadata?.annotations?.["kubenap/state"]).toBe("awake");
+    expect(
+      Date.now() - new Date(after.metadata?.annotations?.["kubenap/wokeAt"] ?? 0).getTime(),
+    ).toBeLessThan(30_000);
     const ev = await waitForEvent(ns, "web", "Woken");
     expect(ev.message).toContain("0 → 2");
   });
 
-  it("shares one wake among 500 concurrent requests: generation rises by exactly 1", async () => {
+  it("shares one wake among 500 concurrent requests: spec.replicas changes exactly once", async () => {
     // The pods take 2 s to become ready, so all 500 requests are held at once.
-    const gen = await sleepingApp("web", { "pod-ready.stage.kwok.x-k8s.io/delay": "2s" });
+    await sleepingApp("web", { "pod-ready.stage.kwok.x-k8s.io/delay": "2s" });
     await start();
+    const replicas = await ReplicaRecorder.start(ns, "web");
     const results = await Promise.all(
       Array.from({ length: 500 }, () =>
         get("/wake", ingressHeaders()).then((r) => ({ status: r.status, location: r.headers.location })),
@@ -95,15 +105,25 @@ describe("the wake handler on a real control plane", () => {
     );
     expect(counts[307]).toBe(500);
     expect(new Set(results.map((r) => r.location))).toEqual(new Set([`http://${HOST}/orders?id=7`]));
-    const dep = await clients().apps.readNamespacedDeployment({ name: "web", namespace: ns });
-    expect(dep.metadata?.generation).toBe(gen + 1);
+    await replicas.until((d) => d.metadata?.annotations?.["kubenap/state"] === "awake");
+    replicas.stop();
+    expect(replicas.changes).toBe(1);
+    expect(replicas.values).toEqual([0, 2]);
     const metrics = (await get("/metrics")).body;
     expect(metrics).toMatch(/kubenap_wakes_total\{result="ready"\} 1\n/);
   });
 
   it("answers 502 without a redirect when the app is awake and ready (the error is the app's)", async () => {
     await createApp(ns, "web", { replicas: 1, labels: ENABLED });
-    await waitForDeployment(ns, "web", (d) => d.status?.readyReplicas === 1);
+    // What the loop guard reads: a ready endpoint in the Service's EndpointSlices (not readyReplicas).
+    await waitFor<V1EndpointSlice>(
+      testKubeConfig(),
+      `/apis/discovery.k8s.io/v1/namespaces/${ns}/endpointslices`,
+      (s) =>
+        s.metadata?.labels?.["kubernetes.io/service-name"] === "web" &&
+        (s.endpoints ?? []).some((e) => e.conditions?.ready === true),
+      30_000,
+    );
     await start();
     const res = await get("/wake", ingressHeaders());
     expect(res.status).toBe(502);
@@ -156,7 +176,8 @@ describe("the wake handler on a real control plane", () => {
     }
     const encoded = await get("/wake", ingressHeaders({ "X-Original-URI": "/a%0d%0aSet-Cookie:%20x=1" }));
     expect(encoded.status).toBe(307);
-    expect(encoded.headers["set-cookie"]).toBeUndefined();
+    // Only KubeNap's own redirect-count cookie: the encoded CR/LF injected no header.
+    expect(encoded.headers["set-cookie"]).toEqual([expect.stringMatching(/^kubenap_r_[0-9a-f]{12}=\d+;/)]);
     expect(new URL(String(encoded.headers.location)).host).toBe(HOST);
 
     // A raw CR inside the request line never reaches the handler: the HTTP parser answers 400.

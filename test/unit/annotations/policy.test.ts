@@ -30,6 +30,15 @@ describe("parsePolicy", () => {
       { "kubenap/replicaCount": "3", "kubenap/replicaCountRecorded": "true" },
       { replicaCount: 3, replicaCountRecorded: true },
     ],
+    [
+      { "kubenap/replicaCount": "1500", "kubenap/replicaCountRecorded": "1500" },
+      { replicaCount: 1500, replicaCountRecorded: true },
+    ],
+    [
+      // the user changed the count KubeNap had recorded: theirs now, never overwritten
+      { "kubenap/replicaCount": "5", "kubenap/replicaCountRecorded": "2" },
+      { replicaCount: 5, replicaCountRecorded: false },
+    ],
     [{ "kubenap/proxy": "traefik" }, { proxy: "traefik" }],
     [{ "kubenap/metricsSource": "datadog" }, { metricsSource: "datadog" }],
     [
@@ -60,7 +69,7 @@ describe("parsePolicy", () => {
     ["kubenap/replicaCount", "0"],
     ["kubenap/replicaCount", "1.5"],
     ["kubenap/replicaCount", "1e9"],
-    ["kubenap/replicaCount", "1001"],
+    ["kubenap/replicaCount", "2147483648"],
     ["kubenap/replicaCount", ""],
     ["kubenap/proxy", "haproxy"],
     ["kubenap/proxy", ""],

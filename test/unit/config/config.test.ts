@@ -29,8 +29,18 @@ describe("configuration", () => {
     [["--hold-limit", "5s"], { KUBENAP_HOLD_LIMIT: "10s" }, { holdLimitMs: 5_000 }],
     [["--namespaces", "a, b"], {}, { namespaces: ["a", "b"] }],
     [["--leader-election", "false"], {}, { leaderElection: false }],
+    [[], {}, { leaseDurationMs: 15_000, leaseRenewDeadlineMs: 10_000, leaseNamespace: "" }],
+    [["--lease-duration", "6s"], {}, { leaseRenewDeadlineMs: 4_000 }],
+    [["--lease-duration", "6s", "--lease-renew-deadline", "5s"], {}, { leaseRenewDeadlineMs: 5_000 }],
   ])("reads %j with env %j", (argv, env, expected) => {
     expect(load(argv, env)).toMatchObject(expected);
+  });
+
+  it.each<[string[], string]>([
+    [["--lease-duration", "6s", "--lease-renew-deadline", "6s"], "must be below --lease-duration"],
+    [["--lease-renew-deadline", "2s", "--lease-retry", "2s"], "must be below --lease-renew-deadline"],
+  ])("rejects leader election timings %j that could let two replicas act", (argv, message) => {
+    expect(() => load(argv)).toThrow(message);
   });
 
   it("reads a YAML file, which flags and env override", () => {

@@ -2,6 +2,8 @@ import type { CoreV1Api, CoreV1Event } from "@kubernetes/client-node";
 import { EventRecorder } from "../../../src/k8s/events.js";
 import { FakeClock, flush } from "../helpers/fake-clock.js";
 import { silentLogger } from "../helpers/logger.js";
+import { Writable } from "node:stream";
+import { createLogger, format, transports } from "winston";
 
 describe("the event recorder", () => {
   it("sends an identical warning for one object at most once per 10 minutes", async () => {
@@ -30,12 +32,35 @@ describe("the event recorder", () => {
     });
   });
 
-  it("never throws when the API rejects the event", async () => {
+  it("logs, and never throws, when the API rejects the event", async () => {
     const core = {
       createNamespacedEvent: () => Promise.reject(new Error("forbidden")),
     } as unknown as CoreV1Api;
-    const rec = new EventRecorder(core, new FakeClock(), silentLogger(), "x");
+    const logged: Record<string, unknown>[] = [];
+    const stream = new Writable({
+      write: (chunk: Buffer, _enc, done) => (
+        logged.push(JSON.parse(chunk.toString()) as Record<string, unknown>),
+        done()
+      ),
+    });
+    const logger = createLogger({ format: format.json(), transports: [new transports.Stream({ stream })] });
+    const rec = new EventRecorder(core, new FakeClock(), logger, "x");
     expect(() => rec.normal({ metadata: { namespace: "a", name: "b" } }, "Sleeping", "m")).not.toThrow();
-    await flush();
+    await rec.settled();
+    expect(logged).toContainEqual(
+      expect.objectContaining({ message: "could not write event", deployment: "b", eventReason: "Sleeping" }),
+    );
+  });
+
+  it("writes the Deployment's uid into the Event, so kubectl describe shows it", async () => {
+    const sent: CoreV1Event[] = [];
+    const core = {
+      createNamespacedEvent: ({ body }: { body: CoreV1Event }) => (sent.push(body), Promise.resolve(body)),
+    } as unknown as CoreV1Api;
+    const rec = new EventRecorder(core, new FakeClock(), silentLogger(), "kubenap-0");
+    rec.warning({ metadata: { namespace: "shop", name: "web", uid: "u-1" } }, "WakeTimeout", "late");
+    await rec.settled();
+    expect(sent[0]?.involvedObject).toMatchObject({ uid: "u-1", name: "web", namespace: "shop" });
+    expect(sent[0]?.type).toBe("Warning");
   });
 });

@@ -45,19 +45,51 @@ class FakeLeases {
   }
 }
 
-function elector(leases: FakeLeases, clock: FakeClock, identity: string, log: string[]): LeaderElector {
-  return new LeaderElector({
-    coordination: leases.api(),
+/** Another replica's view of the same Leases: its reads are not held when the first one's are. */
+class FakeLeasesView {
+  constructor(private readonly leases: FakeLeases) {}
+  api(): CoordinationV1Api {
+    const shared = this.leases;
+    return {
+      readNamespacedLease: () => {
+        if (!shared.lease) return Promise.reject(new ApiException(404, "not found", "{}", {}));
+        return Promise.resolve(structuredClone(shared.lease));
+      },
+      createNamespacedLease: (r: { body: V1Lease }) => shared.api().createNamespacedLease(r as never),
+      replaceNamespacedLease: (r: { body: V1Lease }) => shared.api().replaceNamespacedLease(r as never),
+    } as unknown as CoordinationV1Api;
+  }
+}
+
+function options(coordination: CoordinationV1Api, clock: FakeClock, identity: string) {
+  return {
+    coordination,
     namespace: "kubenap",
     name: "kubenap-monitor",
     identity,
     leaseDurationMs: 15_000,
+    renewDeadlineMs: 10_000,
     retryPeriodMs: 2_000,
     clock,
     timers: clock,
     logger: silentLogger(),
-    onStartedLeading: () => log.push(`${identity} leads`),
-    onStoppedLeading: () => log.push(`${identity} stops`),
+    onStartedLeading: () => undefined,
+    onStoppedLeading: () => undefined,
+  };
+}
+
+function elector(
+  leases: FakeLeases | CoordinationV1Api,
+  clock: FakeClock,
+  identity: string,
+  log: string[],
+  extra: { leaseDurationMs?: number; renewDeadlineMs?: number } = {},
+): LeaderElector {
+  return new LeaderElector({
+    ...options(leases instanceof FakeLeases ? leases.api() : leases, clock, identity),
+    ...extra,
+    onStartedLeading: () => void log.push(`${identity} leads`),
+    onStoppedLeading: () => void log.push(`${identity} stops`),
   });
 }
 
@@ -122,5 +154,66 @@ describe("leader election", () => {
     await clock.advance(10_000);
     expect(log).toEqual([]);
     expect(a.isLeader).toBe(false);
+  });
+});
+
+describe("leader election with client-go's semantics", () => {
+  it("a leader whose renewals hang stops acting before another replica can acquire", async () => {
+    const clock = new FakeClock();
+    const leases = new FakeLeases();
+    const log: string[] = [];
+    const a = elector(leases, clock, "a", log);
+    a.start();
+    await clock.advance(1);
+    expect(a.isLeaderNow()).toBe(true);
+    const frozenAt = clock.now();
+    leases.hold = new Promise(() => undefined); // the API server stops answering "a"
+    const b = elector(new FakeLeasesView(leases).api(), clock, "b", log);
+    b.start();
+    let aStoppedAt = 0;
+    let bLedAt = 0;
+    for (let t = 0; t < 30_000; t += 250) {
+      await clock.advance(250);
+      if (!aStoppedAt && !a.isLeaderNow()) aStoppedAt = clock.now();
+      if (!bLedAt && log.includes("b leads")) bLedAt = clock.now();
+    }
+    expect(aStoppedAt - frozenAt).toBeLessThanOrEqual(10_000);
+    expect(bLedAt).toBeGreaterThan(aStoppedAt);
+    expect(log).toEqual(["a leads", "a stops", "b leads"]);
+  });
+
+  it("waits for the holder's own leaseDurationSeconds, not its own, before taking over", async () => {
+    const clock = new FakeClock();
+    const leases = new FakeLeases();
+    const log: string[] = [];
+    const a = elector(leases, clock, "a", log, { leaseDurationMs: 60_000, renewDeadlineMs: 40_000 });
+    a.start();
+    await clock.advance(1);
+    (a as unknown as { stopped: boolean }).stopped = true; // "a" crashes without releasing
+    const b = elector(leases, clock, "b", log);
+    b.start();
+    await clock.advance(40_000);
+    expect(log).toEqual(["a leads"]);
+    await clock.advance(25_000);
+    expect(log).toEqual(["a leads", "b leads"]);
+  });
+
+  it("stop() releases the Lease only after the monitor has stopped", async () => {
+    const clock = new FakeClock();
+    const leases = new FakeLeases();
+    let finishSweep!: () => void;
+    const sweepDone = new Promise<void>((r) => (finishSweep = r));
+    const a = new LeaderElector({
+      ...options(leases.api(), clock, "a"),
+      onStoppedLeading: () => sweepDone,
+    });
+    a.start();
+    await clock.advance(1);
+    const stopped = a.stop();
+    await clock.advance(100);
+    expect(leases.lease?.spec?.holderIdentity).toBe("a");
+    finishSweep();
+    await stopped;
+    expect(leases.lease?.spec?.holderIdentity).toBeUndefined();
   });
 });

@@ -1,5 +1,12 @@
 import { BadWakeRequest } from "../../../src/wake/errors.js";
-import { originalPath, redirectLocation, requestHost } from "../../../src/wake/redirect.js";
+import {
+  forwardedScheme,
+  originalPath,
+  redirectHost,
+  redirectLocation,
+  redirectScheme,
+  requestHost,
+} from "../../../src/wake/redirect.js";
 
 describe("redirect guards", () => {
   it.each([
@@ -31,20 +38,56 @@ describe("redirect guards", () => {
     },
   );
 
-  it("builds an absolute URL only on a host the Ingress names", () => {
-    expect(redirectLocation("/x?y=1", "app.example", "https", ["app.example"])).toBe(
-      "https://app.example/x?y=1",
-    );
-    expect(redirectLocation("/x", "a.apps.example:8443", undefined, ["*.apps.example"])).toBe(
-      "http://a.apps.example:8443/x",
-    );
-    expect(() => redirectLocation("/x", "evil.example", "http", ["app.example"])).toThrow(/not served/);
-    expect(() => redirectLocation("/x", "a.b.apps.example", "http", ["*.apps.example"])).toThrow(
-      /not served/,
-    );
+  it("picks the Host when the Ingress names it, else X-Forwarded-Host when the Ingress names that, else 400", () => {
+    expect(redirectHost("app.example", undefined, ["app.example"])).toBe("app.example");
+    expect(redirectHost("a.apps.example:8443", undefined, ["*.apps.example"])).toBe("a.apps.example:8443");
+    expect(redirectHost("kubenap.svc", "app.example", ["app.example"])).toBe("app.example");
+    expect(redirectHost("app.example", "other.example", ["app.example"])).toBe("app.example");
+    expect(() => redirectHost("evil.example", undefined, ["app.example"])).toThrow(/not served/);
+    expect(() => redirectHost("kubenap.svc", "evil.example", ["app.example"])).toThrow(/not served/);
+    expect(() => redirectHost("a.b.apps.example", undefined, ["*.apps.example"])).toThrow(/not served/);
+    expect(redirectHost("whatever.example", "x.example", undefined)).toBeUndefined();
   });
 
-  it("answers a relative URL when no Ingress is known, so the client stays on the host it asked for", () => {
-    expect(redirectLocation("/x", "whatever.example", "https", undefined)).toBe("/x");
+  it.each<[string, string | undefined, string]>([
+    ["/x?y=1", "app.example", "https://app.example/x?y=1"],
+    ["/x", "app.example:443", "https://app.example/x"],
+    ["/x", "app.example:80", "https://app.example/x"],
+    ["/x", "app.example:8443", "https://app.example:8443/x"],
+    ["/p/\u00c3\u00a4", "app.example", "https://app.example/p/%C3%A4"],
+    ["/p/%C3%A4", "app.example", "https://app.example/p/%C3%A4"],
+    ["/a/../b", "app.example", "https://app.example/a/../b"],
+    ["/x", undefined, "/x"],
+    ["/p/\u00c3\u00a4", undefined, "/p/%C3%A4"],
+  ])("redirects %j on host %j to %j, bytes kept", (path, host, want) => {
+    expect(redirectLocation(JSON.parse(`"${path}"`) as string, host, "https")).toBe(want);
+  });
+
+  it.each<[Parameters<typeof forwardedScheme>[0], string | undefined]>([
+    [{ forwardedProto: "https" }, "https"],
+    [{ forwardedProto: "HTTPS" }, "https"],
+    [{ forwardedProto: "https, http" }, "https"],
+    [{ forwardedProto: " http ,https" }, "http"],
+    [{ forwarded: "for=1.2.3.4;proto=https;host=app.example" }, "https"],
+    [{ forwarded: 'proto="HTTPS", proto=http' }, "https"],
+    [{ forwarded: "for=1.2.3.4, proto=https" }, undefined],
+    [{ scheme: "https" }, "https"],
+    [{ forwardedProto: "gopher", scheme: "https" }, "https"],
+    [{}, undefined],
+  ])("reads the scheme from %j → %j", (headers, want) => {
+    expect(forwardedScheme(headers)).toBe(want);
+  });
+
+  it("uses https when no header says and the host is in the Ingress's TLS hosts, else the fallback", () => {
+    expect(redirectScheme(undefined, "app.example", ["app.example"], "http")).toBe("https");
+    expect(redirectScheme(undefined, "a.apps.example:443", ["*.apps.example"], "http")).toBe("https");
+    expect(redirectScheme(undefined, "app.example", [], "http")).toBe("http");
+    expect(redirectScheme(undefined, "app.example", undefined, "https")).toBe("https");
+    expect(redirectScheme("http", "app.example", ["app.example"], "https")).toBe("http");
+  });
+
+  it("accepts IPv6 literals and trailing dots as hosts", () => {
+    expect(requestHost("[::1]:8080")).toBe("[::1]:8080");
+    expect(requestHost("App.Example.")).toBe("app.example.");
   });
 });

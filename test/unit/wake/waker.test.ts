@@ -1,5 +1,4 @@
 import type { V1Deployment, V1EndpointSlice } from "@kubernetes/client-node";
-import type { WakePlan } from "../../../src/k8s/deployments.js";
 import type { EventReason, EventSink } from "../../../src/k8s/events.js";
 import { WakeTimeoutError } from "../../../src/wake/errors.js";
 import { WakeMetrics } from "../../../src/wake/metrics.js";
@@ -35,29 +34,42 @@ const target: WakeTarget = {
   },
 };
 
-function setup() {
+interface Call {
+  op: "scale" | "annotate";
+  replicas?: number;
+  annotations?: Record<string, string>;
+}
+
+function setup(annotations: Record<string, string> = { "kubenap/replicaCount": "3" }, hang = false) {
   const clock = new FakeClock();
   const slices = new MapCache<V1EndpointSlice>();
   const readiness = new Readiness(slices, new MapCache<V1Deployment>(), clock, () => true);
-  const scaleCalls: WakePlan[] = [];
+  const calls: Call[] = [];
   const events: [string, EventReason][] = [];
+  const eventUids: (string | undefined)[] = [];
   const sink: EventSink = {
     normal: (_d, r) => events.push(["Normal", r]),
-    warning: (_d, r) => events.push(["Warning", r]),
+    warning: (d, r) => (events.push(["Warning", r]), eventUids.push(d.metadata?.uid)),
   };
   const waker = new Waker({
     scaler: {
-      wake: (_ns, _name, plan) => {
+      wake: (_ns, _name, replicasFor) => {
+        // A hung API server: the call never settles, whatever signal it was given.
+        if (hang) return new Promise(() => undefined);
         const dep: V1Deployment = {
-          metadata: { namespace: "shop", name: "web", annotations: { "kubenap/replicaCount": "3" } },
+          metadata: { namespace: "shop", name: "web", annotations },
           spec: { replicas: 0, selector: {}, template: {} },
         };
-        const p = plan(dep);
-        scaleCalls.push(p);
+        const replicas = replicasFor(dep);
+        calls.push({ op: "scale", replicas });
         return Promise.resolve({
           scaled: true,
-          deployment: { ...dep, spec: { selector: {}, template: {}, replicas: p.replicas } },
+          deployment: { ...dep, spec: { selector: {}, template: {}, replicas } },
         });
+      },
+      annotate: (_ns, _name, a) => {
+        calls.push({ op: "annotate", annotations: a });
+        return Promise.resolve();
       },
     },
     readiness,
@@ -68,6 +80,7 @@ function setup() {
     metrics: new WakeMetrics(),
     defaults: target.policy,
     sourceKinds: ["none"],
+    lookup: (namespace, name) => ({ metadata: { namespace, name, uid: "uid-web" } }),
   });
   const becomeReady = (): void => {
     const slice: V1EndpointSlice = {
@@ -78,30 +91,56 @@ function setup() {
     slices.items.push(slice);
     readiness.onSlice(slice);
   };
-  return { clock, waker, scaleCalls, events, becomeReady };
+  return { clock, waker, calls, events, eventUids, becomeReady };
 }
 
 describe("the waker", () => {
   it("shares one scale-up and one readiness wait among concurrent requests", async () => {
-    const { clock, waker, scaleCalls, becomeReady } = setup();
+    const { clock, waker, calls, becomeReady } = setup();
     const flights = Array.from({ length: 100 }, () => waker.wake(target));
     expect(new Set(flights).size).toBe(1);
     await clock.advance(10);
     becomeReady();
     const readyAt = await Promise.all(flights.map((f) => f.done));
     expect(new Set(readyAt).size).toBe(1);
-    expect(scaleCalls).toHaveLength(1);
-    expect(scaleCalls[0]?.replicas).toBe(3);
-    expect(scaleCalls[0]?.annotations["kubenap/state"]).toBe("awake");
+    // spec.replicas alone first, then the annotations: the ReplicaSet is scaled without delay.
+    expect(calls.map((c) => c.op)).toEqual(["scale", "annotate"]);
+    expect(calls[0]?.replicas).toBe(3);
+    expect(calls[1]?.annotations?.["kubenap/state"]).toBe("awake");
+    expect(Date.parse(calls[1]?.annotations?.["kubenap/wokeAt"] ?? "")).toBeLessThanOrEqual(clock.now());
+  });
+
+  it("restores the stored count when other annotations are invalid, and says which key is bad", async () => {
+    const { clock, waker, calls, events, becomeReady } = setup({
+      "kubenap/replicaCount": "4",
+      "kubenap/proxy": "ngnix",
+      "kubenap/idleAfter": "soon",
+    });
+    const flight = waker.wake(target);
+    await clock.advance(1);
+    becomeReady();
+    await flight.done;
+    expect(calls[0]).toEqual({ op: "scale", replicas: 4 });
+    expect(events.filter(([, r]) => r === "InvalidAnnotation")).toHaveLength(1);
+  });
+
+  it("bounds a hung scale-up by the wake timeout, so later requests do not join a dead flight", async () => {
+    const { clock, waker, events } = setup(undefined, true);
+    const outcome = waker.wake(target).done.catch((e: unknown) => e);
+    await clock.advance(30_001);
+    expect(await outcome).toBeInstanceOf(WakeTimeoutError);
+    expect(events).toContainEqual(["Warning", "WakeTimeout"]);
+    expect(waker.inFlight(target)).toBeUndefined();
   });
 
   it("fails a wake past wakeTimeout with WakeTimeoutError and a Warning event, and remembers it briefly", async () => {
-    const { clock, waker, events } = setup();
+    const { clock, waker, events, eventUids } = setup();
     const flight = waker.wake(target);
     const outcome = flight.done.catch((e: unknown) => e);
     await clock.advance(30_001);
     expect(await outcome).toBeInstanceOf(WakeTimeoutError);
     expect(events).toContainEqual(["Warning", "WakeTimeout"]);
+    expect(eventUids).toEqual(["uid-web"]); // so kubectl describe deployment shows it
     expect(waker.recentFailure(target)).toBeInstanceOf(WakeTimeoutError);
     await clock.advance(31_000);
     expect(waker.recentFailure(target)).toBeUndefined();
