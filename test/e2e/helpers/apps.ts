@@ -27,15 +27,15 @@ export async function createSleepingApp(
   namespace: string,
   name: string,
   host: string,
-  opts: { failFor?: string; ingress?: "create" | "annotate" } = {},
+  opts: { failFor?: string; ingress?: "create" | "annotate"; awake?: boolean; idleAfter?: string } = {},
 ): Promise<void> {
   await createApp(namespace, name, {
-    replicas: 0,
+    replicas: opts.awake ? 1 : 0,
     labels: { [KEYS.enabled.key]: "true" },
     annotations: {
       ...(opts.ingress && { [KEYS.ingress.key]: name }),
-      [KEYS.replicaCount.key]: "1",
-      [KEYS.state.key]: "asleep",
+      ...(opts.idleAfter && { [KEYS.idleAfter.key]: opts.idleAfter }),
+      ...(!opts.awake && { [KEYS.replicaCount.key]: "1", [KEYS.state.key]: "asleep" }),
     },
     ...(opts.failFor && { podAnnotations: { [FAIL_FOR]: opts.failFor } }),
   });

@@ -36,3 +36,39 @@ export async function startKubenapInWorld(namespaces: string[], flags: string[] 
   await p.waitLine((l) => l.includes("informers synced"), 60_000);
   return p;
 }
+
+/**
+ * KubeNap as users run it (`kubenap run`, src/cli.ts) inside the namespace, with a real metrics source:
+ * the flags given are the source's. A clean environment, so that no test variable reads as an option.
+ */
+export async function startKubenapCli(namespaces: string[], flags: string[]): Promise<NetnsProcess> {
+  const p = new NetnsProcess(
+    "kubenap",
+    [
+      process.execPath,
+      "--import",
+      "tsx",
+      join(process.cwd(), "src", "cli.ts"),
+      "run",
+      "--kubeconfig",
+      world().innerKubeconfig,
+      "--namespaces",
+      namespaces.join(","),
+      "--lease-namespace",
+      namespaces[0] ?? "default",
+      "--wake-address",
+      KUBENAP_HOST_IP,
+      "--wake-port",
+      String(WAKE_PORT),
+      "--sweep-interval",
+      "1s",
+      "--log-level",
+      "debug",
+      ...flags,
+    ],
+    join(artifacts("logs"), `kubenap-cli-${namespaces[0]}.log`),
+    { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/root" },
+  );
+  await p.waitLine((l) => l.includes("informers synced"), 60_000);
+  return p;
+}

@@ -6,6 +6,9 @@ import { stringify } from "yaml";
 import type { RenderedFile } from "../../../src/proxy-plugins/index.js";
 import { NetnsProcess, artifacts, waitHttp, world } from "./world.js";
 
+/** Where startNginx(name) writes its access log (NGINX's combined format). */
+export const nginxAccessLog = (name: string): string => join(artifacts("nginx", name), "access.log");
+
 /** NGINX with the plugin's server blocks in conf.d (the *.conf files only), on 127.0.0.1. */
 export async function startNginx(name: string, files: RenderedFile[], port: number): Promise<NetnsProcess> {
   const dir = artifacts("nginx", name);
@@ -68,6 +71,10 @@ export async function startTraefik(name: string): Promise<NetnsProcess> {
       "--providers.kubernetesGateway=true",
       "--log.level=INFO",
       "--accesslog=true",
+      // Request counters per service (traefik_service_requests_total) on the traefik entry point.
+      "--metrics.prometheus=true",
+      "--metrics.prometheus.entryPoint=traefik",
+      "--metrics.prometheus.addServicesLabels=true",
     ],
     join(dir, "traefik.log"),
     { ...process.env, KUBECONFIG: world().innerKubeconfig },
@@ -193,5 +200,37 @@ export async function startEnvoy(
     join(dir, "envoy.log"),
   );
   await waitHttp(`http://127.0.0.1:${ENVOY_ADMIN}/ready`);
+  return p;
+}
+
+/** Port of the Prometheus server. */
+export const PROMETHEUS_PORT = 19090;
+
+/** Debian's Prometheus scraping the given targets (job name → host:port) every second. */
+export async function startPrometheus(name: string, jobs: Record<string, string>): Promise<NetnsProcess> {
+  const dir = artifacts("prometheus", name);
+  const config = join(dir, "prometheus.yml");
+  writeFileSync(
+    config,
+    stringify({
+      global: { scrape_interval: "1s", evaluation_interval: "1s" },
+      scrape_configs: Object.entries(jobs).map(([job, target]) => ({
+        job_name: job,
+        static_configs: [{ targets: [target] }],
+      })),
+    }),
+  );
+  const p = new NetnsProcess(
+    "prometheus",
+    [
+      "prometheus",
+      `--config.file=${config}`,
+      `--storage.tsdb.path=${join(dir, "data")}`,
+      `--web.listen-address=127.0.0.1:${PROMETHEUS_PORT}`,
+      "--log.level=warn",
+    ],
+    join(dir, "prometheus.log"),
+  );
+  await waitHttp(`http://127.0.0.1:${PROMETHEUS_PORT}/-/ready`);
   return p;
 }

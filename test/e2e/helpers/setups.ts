@@ -25,12 +25,23 @@ import {
 } from "./proxies.js";
 import { runInNetns, type NetnsProcess } from "./world.js";
 
-/** An app of a setup: its name, the routing form (traefik) and an optional 503 warm-up. */
+/** An app of a setup: its name, the routing form (traefik), an optional 503 warm-up, awake or not. */
 export interface SetupApp {
   app: string;
   routing?: "ingress.yaml" | "ingressroute.yaml" | "httproute.yaml";
   failFor?: string;
+  /** Start awake (one replica) with this kubenap/idleAfter; default: asleep. */
+  awakeIdleAfter?: string;
 }
+
+/** How a setup runs KubeNap: default the idle test source (startKubenapInWorld). */
+export type KubenapStarter = (ns: string) => Promise<NetnsProcess>;
+
+const appOpts = (a: SetupApp): { failFor?: string; awake?: boolean; idleAfter?: string } => ({
+  ...(a.failFor && { failFor: a.failFor }),
+  ...(a.awakeIdleAfter && { awake: true, idleAfter: a.awakeIdleAfter }),
+});
+const defaultKubenap: KubenapStarter = (ns) => startKubenapInWorld([ns]);
 
 /** A running ingress in front of KubeNap and the apps. */
 export interface Setup {
@@ -46,15 +57,15 @@ const stopAll = (ps: NetnsProcess[]) => async (): Promise<void> => {
 };
 
 /** Debian's NGINX from the nginx plugin: upstream = each app's ClusterIP, wake = the kubenap ClusterIP. */
-export async function setUpNginx(ns: string, apps: SetupApp[]): Promise<Setup> {
+export async function setUpNginx(
+  ns: string,
+  apps: SetupApp[],
+  startKubenap: KubenapStarter = defaultKubenap,
+): Promise<Setup> {
   const PORT = 18080;
   const host = (app: string): string => `${app}.nginx.example`;
-  for (const a of apps)
-    await createSleepingApp(ns, a.app, host(a.app), {
-      ingress: "create",
-      ...(a.failFor && { failFor: a.failFor }),
-    });
-  const kubenap = await startKubenapInWorld([ns]);
+  for (const a of apps) await createSleepingApp(ns, a.app, host(a.app), { ingress: "create", ...appOpts(a) });
+  const kubenap = await startKubenap(ns);
   const wake = { ...defaultWakeService(), url: `http://${await clusterIp("kubenap", "kubenap")}` };
   const { apps: appsApi, core, kc } = clients();
   const services = (await core.listNamespacedService({ namespace: ns })).items;
@@ -77,7 +88,11 @@ export async function setUpNginx(ns: string, apps: SetupApp[]): Promise<Setup> {
  * Traefik from the traefik plugin: its Middleware plus the app's routing form, applied as rendered,
  * with what a Traefik installation provides (IngressClass, GatewayClass, a Gateway on its entry point).
  */
-export async function setUpTraefik(ns: string, apps: SetupApp[]): Promise<Setup> {
+export async function setUpTraefik(
+  ns: string,
+  apps: SetupApp[],
+  startKubenap: KubenapStarter = defaultKubenap,
+): Promise<Setup> {
   const host = (app: string): string => `${app}.traefik.example`;
   const options: PluginOptions = {
     ...DEFAULT_PLUGIN_OPTIONS,
@@ -116,7 +131,7 @@ export async function setUpTraefik(ns: string, apps: SetupApp[]): Promise<Setup>
     const routing = a.routing ?? "ingressroute.yaml";
     await createSleepingApp(ns, a.app, host(a.app), {
       ...(routing === "ingress.yaml" && { ingress: "annotate" }),
-      ...(a.failFor && { failFor: a.failFor }),
+      ...appOpts(a),
     });
     const target = pluginTarget({
       deployment: await appsApi.readNamespacedDeployment({ namespace: ns, name: a.app }),
@@ -127,7 +142,7 @@ export async function setUpTraefik(ns: string, apps: SetupApp[]): Promise<Setup>
     const pick = (name: string): string => files.find((f) => f.name === name)?.content ?? "";
     await kubectlApply(`${ns}-${a.app}`, `${pick("middleware.yaml")}---\n${pick(routing)}`);
   }
-  const kubenap = await startKubenapInWorld([ns]);
+  const kubenap = await startKubenap(ns);
   const traefik = await startTraefik(ns);
   await waitRouted(apps.map((a) => host(a.app)));
   return { port: TRAEFIK_WEB, host, log: traefik.log, stop: stopAll([kubenap, traefik]) };
