@@ -4,7 +4,7 @@
 //   ingress-wakes: ingress=nginx wakes=30 final_200=30 p50_ms=… p99_ms=… max_ms=… redirects_max=…
 // Needs root (it creates the e2e world: see test/README.md). Bounded: N wakes per ingress (default 30),
 // each with a 120 s limit. Exits 1 if any wake did not end on the app's 200.
-//   node --import tsx bench/ingress-wakes.ts [nginx] [traefik] [envoy] [--wakes=30]
+//   npm run bench -- ingress [nginx] [traefik] [envoy] [--wakes=30]
 import { freshNamespace, deleteTestNamespaces } from "../test/integration/helpers/kube.js";
 import { putToSleep } from "../test/e2e/helpers/apps.js";
 import { curlFollow } from "../test/e2e/helpers/clients.js";

@@ -66,6 +66,10 @@ async function run(argv: string[]): Promise<number> {
   try {
     runtime = await startRuntime(cfg, kc, logger);
   } catch (err) {
+    if (err instanceof ConfigErrors) {
+      process.stderr.write(`${err.message}\n`);
+      return 2;
+    }
     logger.error("cannot start", { reason: (err as Error).message });
     return 1;
   }

@@ -26,8 +26,9 @@ import { EventRecorder } from "./k8s/events.js";
 import { ApiHpaLookup } from "./k8s/hpa.js";
 import { LeaderElector } from "./k8s/leader.js";
 import { WatchSet } from "./k8s/watch-set.js";
-import { createSource } from "./metrics-sources/index.js";
-import type { TrafficMetricsSource } from "./metrics-sources/types.js";
+import { SourceErrorCounter } from "./metrics-sources/counted.js";
+import { createSources } from "./metrics-sources/index.js";
+import type { Closable, TrafficMetricsSource } from "./metrics-sources/types.js";
 import { Monitor } from "./monitor/monitor.js";
 import { createWakeApp } from "./wake/app.js";
 import { WakeMetrics } from "./wake/metrics.js";
@@ -83,8 +84,6 @@ export async function startRuntime(
   const core = client(CoreV1Api);
   const discovery = client(DiscoveryV1Api);
   const networking = client(NetworkingV1Api);
-  const sources = o.sources ?? new Map([[cfg.metricsSource, createSource(cfg.metricsSource)]]);
-  const sourceKinds = [...sources.keys()];
   const defaults: PolicyDefaults = {
     idleAfterMs: cfg.idleAfterMs,
     wakeTimeoutMs: cfg.wakeTimeoutMs,
@@ -136,6 +135,12 @@ export async function startRuntime(
         : discovery.listEndpointSliceForAllNamespaces(),
     transform: pruned(pruneCached.endpointSlice),
   });
+  const metrics = new WakeMetrics(true);
+  // Every configured source, built before anything starts so a bad option stops start-up at once.
+  const built = o.sources ?? createSources({ config: cfg, clock, logger, ingresses });
+  const errorCounter = new SourceErrorCounter(metrics.registry);
+  const sources = new Map([...built].map(([kind, s]) => [kind, errorCounter.wrap(s)]));
+  const sourceKinds = [...sources.keys()];
   const informers = [deployments, services, ingresses, slices];
   const synced = (): boolean => informers.every((i) => i.synced);
   const readiness = new Readiness(slices, deployments, clock, synced);
@@ -159,7 +164,6 @@ export async function startRuntime(
     sourceTimeoutMs: cfg.sourceTimeoutMs,
     canAct: () => (leader ? leader.isLeaderNow() : true),
   });
-  const metrics = new WakeMetrics(true);
   const waker = new Waker({
     scaler,
     readiness,
@@ -268,6 +272,7 @@ export async function startRuntime(
       else await monitor.stop();
       shutdown.abort();
       informers.forEach((i) => i.stop());
+      await Promise.all([...built.values()].map(async (s) => (s as Partial<Closable>).close?.()));
       await events.settled();
       if (server) {
         const s = server;

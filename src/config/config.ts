@@ -1,13 +1,14 @@
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { parseDuration } from "../duration.js";
-import { OPTIONS, type OptionDeclaration, type OptionName } from "./options.js";
+import { OPTIONS, SECRET_ENV, type OptionDeclaration, type OptionName, type SecretName } from "./options.js";
 
 /** The typed, frozen configuration; nothing else reads the environment. */
 export interface Config {
   kubeconfig: string;
   namespaces: string[];
   metricsSource: string;
+  metricsSources: string[];
   sweepIntervalMs: number;
   idleAfterMs: number;
   wakeTimeoutMs: number;
@@ -39,6 +40,35 @@ export interface Config {
   identity: string;
   logFormat: "json" | "text";
   logLevel: "error" | "warn" | "info" | "debug";
+  prometheusUrl: string;
+  prometheusPreset: "app" | "ingress-nginx" | "istio" | "traefik";
+  prometheusScrapeInterval: number;
+  prometheusUpQuery: string;
+  prometheusUsername: string;
+  prometheusPasswordFile: string;
+  prometheusBearerTokenFile: string;
+  prometheusCaFile: string;
+  prometheusTimeoutMs: number;
+  influxdbUrl: string;
+  influxdbOrg: string;
+  influxdbBucket: string;
+  influxdbTokenFile: string;
+  influxdbMeasurement: string;
+  influxdbField: string;
+  influxdbReportInterval: number;
+  influxdbTimeoutMs: number;
+  datadogSite: string;
+  datadogApiKeyFile: string;
+  datadogAppKeyFile: string;
+  datadogQuery: string;
+  datadogInterval: number;
+  datadogUrl: string;
+  datadogTimeoutMs: number;
+  logsFiles: string[];
+  logsFormat: "envoy" | "envoy-json" | "nginx-combined" | "nginx-json";
+  logsPollInterval: number;
+  /** From the environment only; never logged. */
+  secrets: Readonly<Partial<Record<SecretName, string>>>;
 }
 
 /** One bad configuration value, with where it came from. */
@@ -121,6 +151,12 @@ export function loadConfig(input: ConfigInput): Readonly<Config> {
   }
   if (problems.length > 0) throw new ConfigErrors(problems);
   if (!out.identity) out.identity = `${input.hostname}-${input.pid}`;
+  const secrets: Partial<Record<SecretName, string>> = {};
+  for (const [name, d] of Object.entries(SECRET_ENV) as [SecretName, { env: string }][]) {
+    const v = input.env[d.env];
+    if (v) secrets[name] = v;
+  }
+  out.secrets = Object.freeze(secrets);
   return Object.freeze(out as unknown as Config);
 }
 
@@ -198,7 +234,7 @@ function readFile(path: string, problems: ConfigError[]): Map<OptionName, { text
     return out;
   }
   const byFileKey = new Map(Object.entries(OPTIONS).map(([k, d]) => [d.file, k as OptionName]));
-  for (const [key, value] of Object.entries(doc as Record<string, unknown>)) {
+  for (const [key, value] of flatten(doc as Record<string, unknown>)) {
     const name = byFileKey.get(key);
     if (!name) {
       problems.push(new ConfigError(`${path}: ${key}`, String(value), "unknown option"));
@@ -208,4 +244,13 @@ function readFile(path: string, problems: ConfigError[]): Map<OptionName, { text
     out.set(name, { text, from: `${path}: ${key}` });
   }
   return out;
+}
+
+/** `{prometheus: {url: x}}` → `prometheus.url: x` (a source's section); lists stay values. */
+function flatten(doc: Record<string, unknown>, prefix = ""): [string, unknown][] {
+  return Object.entries(doc).flatMap(([k, v]): [string, unknown][] =>
+    v !== null && typeof v === "object" && !Array.isArray(v)
+      ? flatten(v as Record<string, unknown>, `${prefix}${k}.`)
+      : [[`${prefix}${k}`, v]],
+  );
 }

@@ -33,6 +33,19 @@ const o = (
   ...extra,
 });
 
+/** A source's option: flag `--<source>-<name>`, key `<name>` (camelCase) in the file's `<source>:` section. */
+const src = (
+  source: string,
+  name: string,
+  type: OptionType,
+  def: string,
+  doc: string,
+  extra: Partial<OptionDeclaration> = {},
+): OptionDeclaration => ({
+  ...o(`${source}-${name}`, type, def, doc, extra),
+  file: `${source}.${name.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase())}`,
+});
+
 /** All options of `kubenap run`. */
 export const OPTIONS = {
   kubeconfig: o(
@@ -47,6 +60,12 @@ export const OPTIONS = {
     "string",
     "none",
     "Default traffic metrics source. With `none`, nothing is ever put to sleep.",
+  ),
+  metricsSources: o(
+    "metrics-sources",
+    "list",
+    "",
+    "More sources to start beside --metrics-source, for apps that name one in kubenap/metricsSource.",
   ),
   sweepIntervalMs: o(
     "sweep-interval",
@@ -198,7 +217,152 @@ export const OPTIONS = {
   logLevel: o("log-level", "enum", "info", "Least severe level logged.", {
     values: ["error", "warn", "info", "debug"],
   }),
+  // Source options: each source reads its own section (`prometheus:`, `influxdb:`, … in the YAML file).
+  prometheusUrl: src("prometheus", "url", "string", "", "Base URL of the Prometheus HTTP API."),
+  prometheusPreset: src(
+    "prometheus",
+    "preset",
+    "enum",
+    "app",
+    "Default query shape: app, traefik, ingress-nginx or istio.",
+    { values: ["app", "ingress-nginx", "istio", "traefik"] },
+  ),
+  prometheusScrapeInterval: src(
+    "prometheus",
+    "scrape-interval",
+    "duration",
+    "30s",
+    "The scrape interval of the request and up series (query resolution; no-traffic proof).",
+    { min: 100 },
+  ),
+  prometheusUpQuery: src(
+    "prometheus",
+    "up-query",
+    "string",
+    "",
+    "Selector of the scrape target that counts an app's traffic, templated; empty: the preset's.",
+  ),
+  prometheusUsername: src("prometheus", "username", "string", "", "Basic auth user name."),
+  prometheusPasswordFile: src(
+    "prometheus",
+    "password-file",
+    "string",
+    "",
+    "File holding the basic auth password.",
+  ),
+  prometheusBearerTokenFile: src(
+    "prometheus",
+    "bearer-token-file",
+    "string",
+    "",
+    "File holding a bearer token (re-read on each query, so a rotated Secret works).",
+  ),
+  prometheusCaFile: src("prometheus", "ca-file", "string", "", "PEM CA bundle to trust for an https URL."),
+  prometheusTimeoutMs: src("prometheus", "timeout", "duration", "10s", "Timeout of one query.", {
+    min: 100,
+  }),
+  influxdbUrl: src("influxdb", "url", "string", "", "Base URL of InfluxDB (Flux on /api/v2/query)."),
+  influxdbOrg: src("influxdb", "org", "string", "", "Organization (InfluxDB 2; ignored by 1.x)."),
+  influxdbBucket: src(
+    "influxdb",
+    "bucket",
+    "string",
+    "",
+    "Bucket holding the request counters (InfluxDB 1.x: database/retention-policy).",
+  ),
+  influxdbTokenFile: src(
+    "influxdb",
+    "token-file",
+    "string",
+    "",
+    "File holding the API token (1.x: user:password); or set $KUBENAP_INFLUXDB_TOKEN.",
+  ),
+  influxdbMeasurement: src(
+    "influxdb",
+    "measurement",
+    "string",
+    "http_requests",
+    "Measurement of the counters.",
+  ),
+  influxdbField: src("influxdb", "field", "string", "count", "Field holding the cumulative request count."),
+  influxdbReportInterval: src(
+    "influxdb",
+    "report-interval",
+    "duration",
+    "30s",
+    "How often counters are written (even unchanged); proves a quiet series was being reported.",
+    { min: 100 },
+  ),
+  influxdbTimeoutMs: src("influxdb", "timeout", "duration", "10s", "Timeout of one query.", { min: 100 }),
+  datadogSite: src(
+    "datadog",
+    "site",
+    "string",
+    "datadoghq.com",
+    "Datadog site (datadoghq.eu, us3.datadoghq.com, …).",
+  ),
+  datadogApiKeyFile: src(
+    "datadog",
+    "api-key-file",
+    "string",
+    "",
+    "File holding the API key; or set $DD_API_KEY.",
+  ),
+  datadogAppKeyFile: src(
+    "datadog",
+    "app-key-file",
+    "string",
+    "",
+    "File holding the application key; or set $DD_APP_KEY.",
+  ),
+  datadogQuery: src(
+    "datadog",
+    "query",
+    "string",
+    "sum:trace.http.request.hits{*} by {kube_namespace,kube_service}.as_count()",
+    "Metrics query, grouped by namespace and service tags (the first two `by` tags).",
+  ),
+  datadogInterval: src(
+    "datadog",
+    "interval",
+    "duration",
+    "60s",
+    "Rollup interval of the query: last activity is accurate to this.",
+    { min: 1000 },
+  ),
+  datadogUrl: src(
+    "datadog",
+    "url",
+    "string",
+    "",
+    "API base URL instead of the site's (a proxy); empty: https://api.<site>.",
+  ),
+  datadogTimeoutMs: src("datadog", "timeout", "duration", "10s", "Timeout of one query.", { min: 100 }),
+  logsFiles: src("logs", "files", "list", "", "Access log files to tail (comma-separated)."),
+  logsFormat: src(
+    "logs",
+    "format",
+    "enum",
+    "nginx-combined",
+    "Line format: nginx-combined, nginx-json, envoy or envoy-json.",
+    { values: ["envoy", "envoy-json", "nginx-combined", "nginx-json"] },
+  ),
+  logsPollInterval: src("logs", "poll-interval", "duration", "1s", "How often the files are read.", {
+    min: 10,
+  }),
 } as const satisfies Record<string, OptionDeclaration>;
 
 /** An option's short name. */
 export type OptionName = keyof typeof OPTIONS;
+
+/** Secrets are read from the environment only (never flags, which other users can see in `ps`). */
+export const SECRET_ENV = {
+  prometheusPassword: { env: "KUBENAP_PROMETHEUS_PASSWORD", doc: "Basic auth password of Prometheus." },
+  prometheusBearerToken: { env: "KUBENAP_PROMETHEUS_BEARER_TOKEN", doc: "Bearer token for Prometheus." },
+  influxdbToken: { env: "KUBENAP_INFLUXDB_TOKEN", doc: "InfluxDB API token (1.x: user:password)." },
+  datadogApiKey: { env: "DD_API_KEY", doc: "Datadog API key." },
+  datadogAppKey: { env: "DD_APP_KEY", doc: "Datadog application key." },
+} as const;
+
+/** A secret's short name. */
+export type SecretName = keyof typeof SECRET_ENV;

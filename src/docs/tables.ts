@@ -1,7 +1,7 @@
 // README.md's annotation and option tables are generated from the single declarations
 // (`npm run docs`); a unit test fails when README.md drifts from them.
 import { KEYS } from "../annotations/keys.js";
-import { OPTIONS } from "../config/options.js";
+import { OPTIONS, SECRET_ENV, type OptionDeclaration } from "../config/options.js";
 
 const cell = (s: string): string => s.replace(/\|/g, "\\|");
 const row = (cells: string[]): string => `| ${cells.map(cell).join(" | ")} |`;
@@ -23,12 +23,42 @@ export function annotationTable(): string {
   return [row(head), row(head.map(() => "---")), ...rows].join("\n");
 }
 
-/** Every option of `kubenap run` as a Markdown table. */
+/** A source's options live in its section of the YAML file (`prometheus.url`). */
+const sourceOf = (o: OptionDeclaration): string | undefined =>
+  o.file.includes(".") ? o.file.slice(0, o.file.indexOf(".")) : undefined;
+
+/** Every option of `kubenap run` but the sources' own, as a Markdown table. */
 export function optionsTable(): string {
   const head = ["flag", "environment", "default", "meaning"];
-  const rows = Object.values(OPTIONS).map((o) =>
-    row([`\`--${o.flag}\``, `\`${o.env}\``, o.default ? `\`${o.default}\`` : "(empty)", o.doc]),
-  );
+  const rows = Object.values(OPTIONS)
+    .filter((o: OptionDeclaration) => sourceOf(o) === undefined)
+    .map((o: OptionDeclaration) =>
+      row([`\`--${o.flag}\``, `\`${o.env}\``, o.default ? `\`${o.default}\`` : "(empty)", o.doc]),
+    );
+  return [row(head), row(head.map(() => "---")), ...rows].join("\n");
+}
+
+/** One metrics source's options (with their key in the YAML file's section) as a Markdown table. */
+export function sourceOptionsTable(source: string): string {
+  const head = ["flag", "environment", "file key", "default", "meaning"];
+  const rows = Object.values(OPTIONS)
+    .filter((o: OptionDeclaration) => sourceOf(o) === source)
+    .map((o: OptionDeclaration) =>
+      row([
+        `\`--${o.flag}\``,
+        `\`${o.env}\``,
+        `\`${o.file}\``,
+        o.default ? `\`${o.default}\`` : "(empty)",
+        o.doc,
+      ]),
+    );
+  return [row(head), row(head.map(() => "---")), ...rows].join("\n");
+}
+
+/** The secrets, read from the environment only, as a Markdown table. */
+export function secretsTable(): string {
+  const head = ["environment", "meaning"];
+  const rows = Object.values(SECRET_ENV).map((s) => row([`\`${s.env}\``, s.doc]));
   return [row(head), row(head.map(() => "---")), ...rows].join("\n");
 }
 
@@ -36,6 +66,11 @@ export function optionsTable(): string {
 export const README_SECTIONS: Readonly<Record<string, () => string>> = {
   annotations: annotationTable,
   options: optionsTable,
+  "options-datadog": () => sourceOptionsTable("datadog"),
+  "options-influxdb": () => sourceOptionsTable("influxdb"),
+  "options-logs": () => sourceOptionsTable("logs"),
+  "options-prometheus": () => sourceOptionsTable("prometheus"),
+  secrets: secretsTable,
 };
 
 /** Collapses the alignment prettier adds, so generated and formatted tables compare equal. */

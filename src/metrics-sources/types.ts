@@ -1,8 +1,14 @@
+import type { V1Ingress } from "@kubernetes/client-node";
+import type { Logger } from "winston";
+import type { Clock, Timers } from "../clock.js";
+import type { Config } from "../config/config.js";
+
 /** A Deployment a source is asked about. */
 export interface SourceTarget {
   namespace: string;
   name: string;
   service?: string;
+  ingress?: string;
   query?: string;
   idleAfterMs: number;
 }
@@ -34,3 +40,20 @@ export interface TrafficMetricsSource {
 
 /** The `namespace/name` key used everywhere for one Deployment. */
 export const targetKey = (t: { namespace: string; name: string }): string => `${t.namespace}/${t.name}`;
+
+/** Everything a source factory may use, built once in main. */
+export interface SourceContext {
+  config: Readonly<Config>;
+  clock: Clock & Timers;
+  logger: Logger;
+  /** The Ingresses KubeNap watches (an informer cache), to map hosts and paths to apps. */
+  ingresses: { list(): V1Ingress[] };
+}
+
+/** The Service a source matches a target by: kubenap/service, else the Deployment's name. */
+export const serviceOf = (t: SourceTarget): string => t.service ?? t.name;
+
+/** A source that holds files or timers; main closes it at shutdown. */
+export interface Closable {
+  close(): Promise<void> | void;
+}

@@ -250,6 +250,7 @@ export class Monitor {
           name: t.dep.metadata?.name ?? "",
           idleAfterMs: t.policy.idleAfterMs,
           ...(t.policy.service !== undefined && { service: t.policy.service }),
+          ...(t.policy.ingress !== undefined && { ingress: t.policy.ingress }),
           ...(t.policy.query !== undefined && { query: t.policy.query }),
         }));
         try {
