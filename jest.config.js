@@ -19,5 +19,14 @@ export default {
       globalTeardown: "<rootDir>/test/cluster/global-teardown.js",
       setupFilesAfterEnv: ["<rootDir>/test/integration/setup.ts"],
     },
+    {
+      ...common,
+      // Real NGINX, Traefik, Envoy and Chromium against a routable plane, in a network namespace of its own.
+      displayName: "e2e",
+      testMatch: ["<rootDir>/test/e2e/**/*.test.ts"],
+      globalSetup: "<rootDir>/test/e2e/global-setup.js",
+      globalTeardown: "<rootDir>/test/e2e/global-teardown.js",
+      setupFilesAfterEnv: ["<rootDir>/test/e2e/setup.ts"],
+    },
   ],
 };

@@ -1,5 +1,6 @@
 // `npm run bench -- NAME [args]`: runs one benchmark by name (default: wake).
 const BENCHES: Record<string, string> = {
+  ingress: "./ingress-wakes.ts",
   logs: "./logs.ts",
   wake: "./wake-latency.ts",
   "wake-memory": "./wake-memory.ts",

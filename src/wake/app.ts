@@ -65,6 +65,22 @@ const header = (req: Request, name: string): string | undefined => {
   return Array.isArray(v) ? v[0] : v;
 };
 
+/**
+ * Traefik's errors middleware can pass the original URL only in the query (`?uri={url}`); keep its path
+ * and query (the host comes from the Host header, checked like any other).
+ */
+const queryUri = (req: Request): string | undefined => {
+  const v = req.query.uri;
+  if (typeof v !== "string") return undefined;
+  if (!/^https?:\/\//i.test(v)) return v;
+  try {
+    const u = new URL(v);
+    return u.pathname + u.search;
+  } catch {
+    return v;
+  }
+};
+
 /** True when the client asked for HTML (a browser): it gets pages instead of problem+json. */
 const acceptsHtml = (req: Request): boolean => (header(req, "accept") ?? "").includes("text/html");
 
@@ -131,6 +147,11 @@ export function createWakeApp(d: WakeAppDeps): express.Express {
     });
   }
   app.all(["/wake", "/wake/:namespace/:deployment"], (req, res) => void handleWake(req, res));
+  // ingress-nginx's default-backend form sends the error request to path / with X-Code set.
+  app.all("/", (req, res, next) => {
+    if (header(req, "x-code") === undefined) return next();
+    void handleWake(req, res);
+  });
 
   function status(t: WakeTarget): Record<string, unknown> {
     const flight = d.waker.inFlight(t);
@@ -163,7 +184,9 @@ export function createWakeApp(d: WakeAppDeps): express.Express {
     let secure: boolean;
     try {
       if (req.originalUrl.length > 8192) throw new BadWakeRequest(400, "request URL longer than 8 KiB");
-      const path = originalPath(header(req, "x-original-uri") ?? header(req, "x-forwarded-uri"));
+      const path = originalPath(
+        header(req, "x-original-uri") ?? header(req, "x-forwarded-uri") ?? queryUri(req),
+      );
       const host = requestHost(header(req, "host"));
       const params = req.params as { namespace?: string; deployment?: string };
       target = d.targets.resolve({

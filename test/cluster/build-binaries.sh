@@ -21,7 +21,8 @@ STAGING=(api apiextensions-apiserver apimachinery apiserver cli-runtime client-g
   mount-utils pod-security-admission sample-apiserver)
 
 build_kubernetes() {
-  local want=(kube-apiserver kube-controller-manager kube-scheduler kubectl) missing=()
+  # kube-proxy serves the e2e world only (test/e2e): it gives ClusterIPs their real meaning.
+  local want=(kube-apiserver kube-controller-manager kube-scheduler kubectl kube-proxy) missing=()
   for b in "${want[@]}"; do have "$b" || missing+=("$b"); done
   [ ${#missing[@]} -eq 0 ] && return 0
   log "building ${missing[*]} $K8S_VERSION (cold build: tens of minutes on 2 cores)"

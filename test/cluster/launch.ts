@@ -12,12 +12,17 @@ export interface PlaneInfo {
   binDir: string;
 }
 
-/** Spawns the supervisor and resolves once it prints READY; rejects with its stderr if it fails. */
+/**
+ * Spawns the supervisor and resolves once it prints READY; rejects with its stderr if it fails.
+ * `prefix` runs it through another command first (the e2e world: `ip netns exec NS`).
+ */
 export function launchSupervisor(
   args: string[],
   detached: boolean,
+  prefix: string[] = [],
 ): Promise<{ child: ChildProcess; info: PlaneInfo }> {
-  const child = spawn(process.execPath, ["--import", "tsx", join(HERE, "supervisor.ts"), ...args], {
+  const cmd = [...prefix, process.execPath, "--import", "tsx", join(HERE, "supervisor.ts"), ...args];
+  const child = spawn(cmd[0] ?? process.execPath, cmd.slice(1), {
     stdio: [detached ? "ignore" : "pipe", "pipe", "pipe"],
     detached,
     cwd: join(HERE, "..", ".."),

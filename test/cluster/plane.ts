@@ -76,7 +76,7 @@ class PlaneStarter {
   start(name: string, args: string[]): Component {
     const log = join(this.logDir, `${name}.log`);
     const out = createWriteStream(log);
-    const bin = join(this.binDir, name.startsWith("kwok") ? "kwok" : name);
+    const bin = name === "pod-agent" ? process.execPath : join(this.binDir, name);
     const proc = spawn("setpriv", ["--pdeathsig", "KILL", "--", bin, ...args], {
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -179,13 +179,23 @@ status:
 export interface PlaneOptions {
   nodes?: number;
   dir?: string;
+  /**
+   * The e2e world (off by default): pods get real addresses and a real app from the pod agent, the node
+   * an InternalIP, and kube-proxy gives ClusterIPs their meaning. Refused outside a network namespace
+   * of its own, so no packet to a pod or ClusterIP address can leave the machine.
+   */
+  routable?: boolean;
 }
+
+/** The address of "the node" inside the e2e network namespace: pods route to it, it routes to them. */
+export const NODE_IP = "169.254.1.1";
 
 /**
  * Starts etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok on 127.0.0.1 with free
  * ports, waits until each is healthy, writes a kubeconfig and creates kwok nodes that are Ready.
  */
 export async function startPlane(opts: PlaneOptions = {}): Promise<Plane> {
+  if (opts.routable) assertNoRouteOut();
   const cache = ensureBinaries();
   const binDir = join(cache, "bin");
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), "kubenap-plane-"));
@@ -242,6 +252,9 @@ export async function startPlane(opts: PlaneOptions = {}): Promise<Plane> {
       `--service-account-private-key-file=${pki.saKey}`,
       `--root-ca-file=${pki.caCert}`,
       `--cert-dir=${join(dir, "kcm-certs")}`,
+      // kwok's node heartbeat is slower than the default 50 s grace, after which every pod turns NotReady
+      // for good; an hour keeps long-lived tests, demos and benchmarks honest.
+      "--node-monitor-grace-period=1h",
     ]);
     const sched = s.start("kube-scheduler", [
       ...common,
@@ -253,13 +266,15 @@ export async function startPlane(opts: PlaneOptions = {}): Promise<Plane> {
     const stages = ["node-initialize", "node-heartbeat-with-lease", "pod-complete", "pod-delete"].map((st) =>
       join(stageDir, `${st}.yaml`),
     );
-    stages.push(join(HERE, "stages", "pod-ready.yaml"));
+    // In the e2e world the pod agent makes pods ready once their app listens, as a readiness probe would.
+    if (!opts.routable) stages.push(join(HERE, "stages", "pod-ready.yaml"));
     const kwok = s.start("kwok", [
       `--kubeconfig=${kubeconfig}`,
       "--manage-all-nodes=true",
       // Room for many pods (the default /24 gives a node 254 pod IPs); these addresses route nowhere.
       "--cidr=10.0.0.1/16",
       `--server-address=127.0.0.1:${kwokPort}`,
+      ...(opts.routable ? [`--node-ip=${NODE_IP}`] : []),
       ...stages.map((st) => `--config=${st}`),
     ]);
     await Promise.all([
@@ -300,6 +315,7 @@ export async function startPlane(opts: PlaneOptions = {}): Promise<Plane> {
       ],
       { stdio: ["ignore", "ignore", "pipe"] },
     );
+    if (opts.routable) await startRoutable(s, kubeconfig, nodes);
   } catch (err) {
     await s.stopAll();
     const msg = err instanceof Error ? err.message : String(err);
@@ -325,4 +341,61 @@ export async function startPlane(opts: PlaneOptions = {}): Promise<Plane> {
       if (url) await s.waitHealthy(c, url, pki);
     },
   };
+}
+
+/** Throws unless this process's network namespace has no default route (nothing can leave the machine). */
+function assertNoRouteOut(): void {
+  const routes = ["-4", "-6"]
+    .map((family) => execFileSync("ip", [family, "route", "show", "default"], { encoding: "utf8" }).trim())
+    .filter(Boolean);
+  if (routes.length > 0) {
+    throw new Error(
+      `the routable (e2e) plane must run inside a network namespace with no route out (ip netns exec), so that traffic to pod and ClusterIP addresses cannot leave the machine; found: ${routes.join("; ")}`,
+    );
+  }
+}
+
+/** Starts the pod agent (one per node) and kube-proxy, and waits for both to be working. */
+async function startRoutable(s: PlaneStarter, kubeconfig: string, nodes: string[]): Promise<void> {
+  const agentLog = join(s.logDir, "pod-agent.log");
+  const agent = s.start("pod-agent", [
+    "--import",
+    "tsx",
+    join(HERE, "pod-agent.ts"),
+    `--kubeconfig=${kubeconfig}`,
+    `--nodes=${nodes.join(",")}`,
+    `--app=${join(HERE, "pod-app.js")}`,
+  ]);
+  const [proxyPort, metricsPort] = await Promise.all([freePort(), freePort()]);
+  const proxy = s.start("kube-proxy", [
+    `--kubeconfig=${kubeconfig}`,
+    "--proxy-mode=nftables",
+    `--hostname-override=${nodes[0] ?? "kwok-node-0"}`,
+    "--cluster-cidr=10.0.0.0/16",
+    `--bind-address=${NODE_IP}`,
+    `--healthz-bind-address=127.0.0.1:${proxyPort}`,
+    `--metrics-bind-address=127.0.0.1:${metricsPort}`,
+    // The sandbox forbids the conntrack sysctls; zero means "leave them alone".
+    "--conntrack-max-per-core=0",
+    "--conntrack-min=0",
+    "--conntrack-tcp-timeout-established=0",
+    "--conntrack-tcp-timeout-close-wait=0",
+  ]);
+  await Promise.all([
+    s.waitHealthy(proxy, `http://127.0.0.1:${proxyPort}/healthz`, null),
+    waitForLine(agent, agentLog, "pod agent ready"),
+  ]);
+}
+
+/** Resolves once a component's log has a line containing text; fails fast if it exits. */
+async function waitForLine(c: Component, log: string, text: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let exitCode: number | null | undefined;
+  void c.exited.then((code) => (exitCode = code));
+  while (Date.now() < deadline) {
+    if (exitCode !== undefined) throw new Error(`${c.name} exited with code ${exitCode}:\n${tail(log)}`);
+    if (existsSync(log) && readFileSync(log, "utf8").includes(text)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${c.name} did not log "${text}" within ${timeoutMs} ms:\n${tail(log)}`);
 }

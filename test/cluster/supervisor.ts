@@ -5,9 +5,11 @@ import { startPlane } from "./plane.js";
 
 const detached = process.argv.includes("--detached");
 const dirArg = process.argv.find((a) => a.startsWith("--dir="));
+// --routable: the e2e world (pod agent, kube-proxy); the caller runs us inside its network namespace.
+const routable = process.argv.includes("--routable");
 
 try {
-  const plane = await startPlane(dirArg ? { dir: dirArg.slice("--dir=".length) } : {});
+  const plane = await startPlane({ ...(dirArg && { dir: dirArg.slice("--dir=".length) }), routable });
   let stopping = false;
   const stop = async (): Promise<void> => {
     if (stopping) return;
