@@ -5,7 +5,6 @@ import {
   createApp,
   freshNamespace,
   httpGet,
-  waitForDeployment,
   waitForEvent,
   waitForReadyEndpoints,
 } from "../helpers/kube.js";
