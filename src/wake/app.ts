@@ -193,7 +193,10 @@ export function createWakeApp(d: WakeAppDeps): express.Express {
     res.set(STATE_HEADER, "waking");
     const now = d.clock.now();
     // After a restart readiness looks "old"; a recent kubenap/wokeAt still counts as the wake's start.
-    const seenReady = target.replicas > 0 ? d.readiness.readyAt(target) : undefined;
+    // KubeNap's own record still says asleep while replicas > 0: a wake not recorded yet (KubeNap
+    // restarted between the scale-up and the annotation). Not the app's error: finish that wake.
+    const unrecorded = target.policy.state === "asleep";
+    const seenReady = target.replicas > 0 && !unrecorded ? d.readiness.readyAt(target) : undefined;
     const readyAt =
       seenReady === undefined ? undefined : Math.max(seenReady, target.policy.wokeAt?.getTime() ?? 0);
     if (readyAt !== undefined && now - readyAt >= d.limits.loopGuardMs) {
