@@ -88,7 +88,7 @@ describe("KubeNap in front of a hung API server", () => {
     expect(Date.now() - s0).toBeLessThan(15_000);
   });
 
-  it("answers 504 when the API hangs after the scale-up, then wakes normally once it is back", async () => {
+  it("answers within the wake timeout when the API hangs after the scale-up, then wakes normally once it is back", async () => {
     const ns = await freshNamespace("hung-after");
     await createApp(ns, "web", {
       replicas: 0,
@@ -101,9 +101,14 @@ describe("KubeNap in front of a hung API server", () => {
     const pending = httpGet(port, `/wake/${ns}/web`, { Accept: "application/json" });
     await replicas.until((d) => d.spec?.replicas === 1); // the scale-up went through
     proxy.blackhole(); // ... and now the API hangs while KubeNap waits for readiness
+    const t0 = Date.now();
     const res = await pending;
     replicas.stop();
-    expect(res.status).toBe(504);
+    // 504 when the readiness wait hits the wake timeout; 503 + Retry-After when the scale-up's own
+    // answer was caught by the hang (--api-timeout). Either way a bounded, explained answer.
+    expect([503, 504]).toContain(res.status);
+    if (res.status === 503) expect(res.headers["retry-after"]).toBeDefined();
+    expect(Date.now() - t0).toBeLessThan(8_000);
     proxy.restore();
     // Once the informers have caught up (the status endpoint says so), the next request lands.
     const deadline = Date.now() + 30_000;

@@ -93,8 +93,9 @@ describe("KubeNap as processes", () => {
       labels: ENABLED,
       annotations: { "kubenap/idleAfter": "1s", "kubenap/replicaCount": "3", "kubenap/state": "asleep" },
     });
-    // Long enough for two process starts and one lease takeover (the killed process held the lease).
-    const graceMs = 20_000;
+    // Long enough for two process starts and one lease takeover (the killed process held the lease),
+    // also on a loaded 2-core CI machine (20 s was not).
+    const graceMs = 30_000;
     const wokeAt = new Date();
     await createApp(ns, "fresh", {
       replicas: 2,
