@@ -195,8 +195,12 @@ describe("the wake app in-process", () => {
   it("caps held requests in total (--max-held): one more gets 503 at once", async () => {
     h = await startHarness(objs(), { autoReady: false, limits: { maxHeld: 2, holdLimitMs: 3000 } });
     const heldOnes = [wake({ Host: HOST }), wake({ Host: HOST })];
-    // The two are held (not answered) while the third comes in.
-    await new Promise((r) => setTimeout(r, 200));
+    // Wait (bounded) until both are held, as the held-requests gauge says.
+    const deadline = Date.now() + 5000;
+    while (!/kubenap_requests_held 2\n/.test((await send(h.port, { path: "/metrics" })).body)) {
+      if (Date.now() > deadline) throw new Error("the two requests were never held");
+      await new Promise((r) => setTimeout(r, 20));
+    }
     const third = await wake({ Host: HOST });
     expect(third.status).toBe(503);
     expect(third.body).toMatch(/in total/);
