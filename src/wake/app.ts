@@ -189,7 +189,15 @@ export function createWakeApp(d: WakeAppDeps): express.Express {
     const seenReady = target.replicas > 0 ? d.readiness.readyAt(target) : undefined;
     const readyAt =
       seenReady === undefined ? undefined : Math.max(seenReady, target.policy.wokeAt?.getTime() ?? 0);
-    if (readyAt !== undefined && now - readyAt >= d.limits.loopGuardMs) {
+    const client = clientId(req);
+    const counted = Math.max(
+      countFromCookie(header(req, "cookie"), target.key),
+      memory.get(client, target.key),
+    );
+    // A client in the middle of its backed-off redirects finishes them; past --loop-guard, any other
+    // request that still reaches KubeNap for a ready app carries the app's own error.
+    const midSequence = counted > 0 && counted < d.limits.maxRedirects;
+    if (readyAt !== undefined && now - readyAt >= d.limits.loopGuardMs && !midSequence) {
       res.set(STATE_HEADER, "ready");
       return done(
         req,
@@ -215,11 +223,8 @@ export function createWakeApp(d: WakeAppDeps): express.Express {
         .json({ ...status(target), detail: `${target.key} is not answering through the ingress yet` });
       return;
     }
-    const client = clientId(req);
     // A fresh wake starts a fresh count; otherwise the larger of the cookie's and the memory's.
-    const count = asleep
-      ? 0
-      : Math.max(countFromCookie(header(req, "cookie"), target.key), memory.get(client, target.key));
+    const count = asleep ? 0 : counted;
     if (count >= d.limits.maxRedirects) {
       return waitingAnswer(req, res, target, location, flight?.startedAt ?? now, wantsHtml);
     }

@@ -195,7 +195,7 @@ describe("wake resolution on a real control plane", () => {
     }
   });
 
-  it("redirects to https when the Ingress serves the host over TLS and no header says otherwise", async () => {
+  it("redirects to https when the Ingress serves the host over TLS and no header says otherwise; X-Forwarded-Host only on its hosts", async () => {
     const ns = await freshNamespace("route");
     await createApp(ns, "web", {
       replicas: 0,
@@ -209,6 +209,17 @@ describe("wake resolution on a real control plane", () => {
     kubenap = await startKubenap(ns, new ManualSource(), ["--settle-delay", "100ms"]);
     const res = await get({ Host: "secure.example", "X-Original-URI": "/cart", "X-Code": "503" });
     expect([res.status, res.headers.location]).toEqual([307, "https://secure.example/cart"]);
+    // Host rewritten by a proxy: X-Forwarded-Host counts only when it names one of the Ingress's hosts.
+    const viaProxy = {
+      Host: "kubenap.kubenap.svc",
+      "X-Namespace": ns,
+      "X-Service-Name": "web",
+      "X-Original-URI": "/a",
+    };
+    const evil = await get({ ...viaProxy, "X-Forwarded-Host": "evil.example" });
+    expect([evil.status, evil.headers.location]).toEqual([400, undefined]);
+    const good = await get({ ...viaProxy, "X-Forwarded-Host": "secure.example" });
+    expect([good.status, good.headers.location]).toEqual([307, "https://secure.example/a"]);
   });
 
   it("wakes a sleeping app with an invalid annotation by Host, restores its count and emits InvalidAnnotation naming the key", async () => {
