@@ -333,7 +333,8 @@ export function createWakeApp(d: WakeAppDeps): express.Express {
     extra: Record<string, string> = {},
   ): void {
     d.metrics.response(statusCode);
-    log.info("wake answered", { status: statusCode, title, path: req.path });
+    // Debug only: stray requests must not flood the log (wakes and failures log in the waker).
+    log.debug("wake answered", { status: statusCode, title, path: req.path });
     sendProblem(res, statusCode, title, detail, html, extra);
   }
 
