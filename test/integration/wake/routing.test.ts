@@ -1,11 +1,12 @@
-import { NetworkingV1Api, type V1IngressSpec } from "@kubernetes/client-node";
+import { NetworkingV1Api, type V1EndpointSlice, type V1IngressSpec } from "@kubernetes/client-node";
 import type { Runtime } from "../../../src/main.js";
 import {
   clients,
   createApp,
   freshNamespace,
   httpGet,
-  waitForDeployment,
+  testKubeConfig,
+  waitFor,
   waitForEvent,
 } from "../helpers/kube.js";
 import { startKubenap } from "../helpers/runtime.js";
@@ -26,6 +27,17 @@ const path = (pathType: string, p: string, service: string) => ({
 async function ingress(namespace: string, name: string, spec: V1IngressSpec): Promise<void> {
   await net().createNamespacedIngress({ namespace, body: { metadata: { name }, spec } });
 }
+
+/** Waits (bounded) until the Service has a ready endpoint: what KubeNap's readiness watches. */
+const endpointsReady = (namespace: string, service: string) =>
+  waitFor<V1EndpointSlice>(
+    testKubeConfig(),
+    `/apis/discovery.k8s.io/v1/namespaces/${namespace}/endpointslices`,
+    (sl) =>
+      sl.metadata?.labels?.["kubernetes.io/service-name"] === service &&
+      (sl.endpoints ?? []).some((e) => e.conditions?.ready !== false && e.addresses.length > 0),
+    30_000,
+  );
 
 /** The app a 502 names, or the status. */
 const appOf = (r: { status: number; body: string }): string =>
@@ -66,9 +78,7 @@ describe("wake resolution on a real control plane", () => {
       defaultBackend: backend("fallback"),
       rules: [{ host: "other.example", http: { paths: [path("Exact", "/web", "web")] } }],
     });
-    for (const app of ["web", "api", "exact", "docs", "wild", "fallback"]) {
-      await waitForDeployment(ns, app, (d) => d.status?.readyReplicas === 1);
-    }
+    for (const app of ["web", "api", "exact", "docs", "wild", "fallback"]) await endpointsReady(ns, app);
     kubenap = await startKubenap(ns, new ManualSource(), ["--loop-guard", "0s"]);
     const cases: [string, string, string][] = [
       ["shop.example", "/", `${ns}/web`],
@@ -145,8 +155,8 @@ describe("wake resolution on a real control plane", () => {
       ingressClassName: "internal",
       rules: [{ host: "intranet.example", http: { paths: [path("Prefix", "/", "phish")] } }],
     });
-    await waitForDeployment(bank, "login", (d) => d.status?.readyReplicas === 1);
-    await waitForDeployment(evil, "phish", (d) => d.status?.readyReplicas === 1);
+    await endpointsReady(bank, "login");
+    await endpointsReady(evil, "phish");
     kubenap = await startKubenap(bank, new ManualSource(), [
       "--namespaces",
       `${bank},${evil}`,
