@@ -5,6 +5,7 @@
 // DURATION_MS after a warm-up. Prints `wake-throughput: key=value …` lines.
 //
 //   npm run bench -- wake-throughput        (or: node --import tsx bench/wake-throughput.ts [ms])
+import { loadavg } from "node:os";
 import { Worker } from "node:worker_threads";
 import type { V1Deployment, V1Ingress, V1Service } from "@kubernetes/client-node";
 import { startHarness, type Harness } from "../test/unit/wake/harness.js";
@@ -60,10 +61,13 @@ Promise.all(Array.from({ length: l.connections }, lane)).then(() => { agent.dest
     return objs;
   }
 
-  async function run(
-    h: Harness,
-    load: Omit<Load, "port" | "durationMs" | "connections">,
-  ): Promise<Record<number, number>> {
+  /** Completions by status, and the server thread's busy time (event-loop active ms) for them. */
+  interface Outcome {
+    counts: Record<number, number>;
+    activeMs: number;
+  }
+
+  async function run(h: Harness, load: Omit<Load, "port" | "durationMs" | "connections">): Promise<Outcome> {
     const go = (durationMs: number): Promise<Record<number, number>> =>
       new Promise((resolve, reject) => {
         const w = new Worker(LOAD_WORKER, {
@@ -74,7 +78,9 @@ Promise.all(Array.from({ length: l.connections }, lane)).then(() => { agent.dest
         w.once("error", reject);
       });
     await go(Math.min(1000, DURATION_MS / 2)); // warm-up (JIT, sockets)
-    return go(DURATION_MS);
+    const before = performance.eventLoopUtilization();
+    const counts = await go(DURATION_MS);
+    return { counts, activeMs: performance.eventLoopUtilization(before).active };
   }
 
   const results: Record<string, number> = {};
@@ -96,18 +102,22 @@ Promise.all(Array.from({ length: l.connections }, lane)).then(() => { agent.dest
       headers: { "X-Original-URI": "/orders?id=7", "X-Code": "503" },
     });
     await h.close();
-    const rate = (c: Record<number, number>, status: number): number =>
-      Math.round(((c[status] ?? 0) * 1000) / DURATION_MS);
-    const other = (c: Record<number, number>, status: number): number =>
-      Object.entries(c).reduce((s, [k, v]) => s + (Number(k) === status ? 0 : v), 0);
-    results[`rps404_${n}`] = rate(notFound, 404);
-    results[`rps502_${n}`] = rate(appError, 502);
+    const rate = (o: Outcome, status: number): number =>
+      Math.round(((o.counts[status] ?? 0) * 1000) / DURATION_MS);
+    // Requests the server thread completes per second of its own busy time: the one-core capacity,
+    // less sensitive than the wall-clock rate to other processes sharing the machine.
+    const capacity = (o: Outcome, status: number): number =>
+      Math.round(((o.counts[status] ?? 0) * 1000) / Math.max(o.activeMs, 1));
+    const other = (o: Outcome, status: number): number =>
+      Object.entries(o.counts).reduce((s, [k, v]) => s + (Number(k) === status ? 0 : v), 0);
+    results[`rps404_${n}`] = capacity(notFound, 404);
+    results[`rps502_${n}`] = capacity(appError, 502);
     console.log(
-      `wake-throughput: apps=${n} index_build_ms=${Math.round(buildMs)} rps_404=${rate(notFound, 404)} rps_502=${rate(appError, 502)} unexpected_404=${other(notFound, 404)} unexpected_502=${other(appError, 502)} duration_ms=${DURATION_MS}`,
+      `wake-throughput: apps=${n} index_build_ms=${Math.round(buildMs)} rps_404=${rate(notFound, 404)} rps_502=${rate(appError, 502)} busy_rps_404=${capacity(notFound, 404)} busy_rps_502=${capacity(appError, 502)} unexpected_404=${other(notFound, 404)} unexpected_502=${other(appError, 502)} duration_ms=${DURATION_MS} loadavg=${loadavg()[0]?.toFixed(1)}`,
     );
   }
   const ratio = (a: number | undefined, b: number | undefined): string => ((a ?? 0) / (b || 1)).toFixed(2);
   console.log(
-    `wake-throughput: ratio_404_2000_vs_10=${ratio(results.rps404_2000, results.rps404_10)} ratio_502_2000_vs_10=${ratio(results.rps502_2000, results.rps502_10)} goal_rps=10000 goal_ratio=0.80`,
+    `wake-throughput: busy_ratio_404_2000_vs_10=${ratio(results.rps404_2000, results.rps404_10)} busy_ratio_502_2000_vs_10=${ratio(results.rps502_2000, results.rps502_10)} goal_rps=10000 goal_ratio=0.80`,
   );
 }

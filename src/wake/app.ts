@@ -224,7 +224,15 @@ export function createWakeApp(d: WakeAppDeps): express.Express {
       seenReady === undefined || unrecorded
         ? undefined
         : Math.max(seenReady, target.policy.wokeAt?.getTime() ?? 0);
-    if (readyAt !== undefined && now - readyAt >= d.limits.loopGuardMs) {
+    const client = clientId(req);
+    const counted = Math.max(
+      countFromCookie(header(req, "cookie"), target.key),
+      memory.get(client, target.key),
+    );
+    // A client in the middle of its backed-off redirects finishes them; past --loop-guard, any other
+    // request that still reaches KubeNap for a ready app carries the app's own error.
+    const midSequence = counted > 0 && counted < d.limits.maxRedirects;
+    if (readyAt !== undefined && now - readyAt >= d.limits.loopGuardMs && !midSequence) {
       res.set(STATE_HEADER, "ready");
       return done(
         req,
@@ -250,11 +258,8 @@ export function createWakeApp(d: WakeAppDeps): express.Express {
         .json({ ...status(target), detail: `${target.key} is not answering through the ingress yet` });
       return;
     }
-    const client = clientId(req);
     // A fresh wake starts a fresh count; otherwise the larger of the cookie's and the memory's.
-    const count = asleep
-      ? 0
-      : Math.max(countFromCookie(header(req, "cookie"), target.key), memory.get(client, target.key));
+    const count = asleep ? 0 : counted;
     if (count >= d.limits.maxRedirects) {
       return waitingAnswer(req, res, target, location, flight?.startedAt ?? now, wantsHtml);
     }
@@ -367,7 +372,8 @@ export function createWakeApp(d: WakeAppDeps): express.Express {
     extra: Record<string, string> = {},
   ): void {
     d.metrics.response(statusCode);
-    log.info("wake answered", { status: statusCode, title, path: req.path });
+    // Debug only: stray requests must not flood the log (wakes and failures log in the waker).
+    log.debug("wake answered", { status: statusCode, title, path: req.path });
     sendProblem(res, statusCode, title, detail, html, extra);
   }
 

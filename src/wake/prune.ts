@@ -41,9 +41,7 @@ export const pruneCached = {
     const spec = s.spec;
     s.spec = {
       ...(spec?.selector && { selector: spec.selector }),
-      ...(spec?.ports && {
-        ports: spec.ports.map((p) => ({ port: p.port, ...(p.name && { name: p.name }) })),
-      }),
+      ...(spec?.ports && { ports: spec.ports }),
     };
     delete s.status;
   },

@@ -10,6 +10,8 @@ import { BadWakeRequest } from "./errors.js";
 import { parseLenient } from "./lenient-policy.js";
 import { compileIngress, ingressClassOf, RouteTable, type CompiledIngress, type Route } from "./routes.js";
 
+export { hostMatches } from "./routes.js";
+
 /** A resolved opted-in Deployment and what the wake path needs to know about it. */
 export interface WakeTarget {
   namespace: string;

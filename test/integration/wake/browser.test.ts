@@ -130,7 +130,16 @@ describe("a browser waking a slow app", () => {
     page.on("requestfailed", (r) => failures.push(`${r.url()} ${r.failure()?.errorText ?? ""}`));
     // Either the redirects (backed off) outlast the warm-up, or the waiting page takes over; both end on the app.
     await page.goto(target, { timeout: 60_000 }).catch((e: unknown) => failures.push(String(e)));
-    await page.waitForSelector("#app", { timeout: 60_000 });
+    await page.waitForSelector("#app", { timeout: 60_000 }).catch(async (e: unknown) => {
+      const text =
+        (await page
+          .locator("body")
+          .textContent()
+          .catch(() => "")) ?? "";
+      throw new Error(
+        `${String(e)}\nat ${page.url()}: ${text.slice(0, 400)}\nfailures: ${failures.join("; ")}`,
+      );
+    });
     expect(page.url()).toBe(target);
     expect(failures.filter((f) => /TOO_MANY_REDIRECTS/.test(f))).toEqual([]);
     await page.close();

@@ -1,12 +1,13 @@
-import { NetworkingV1Api, type V1IngressSpec } from "@kubernetes/client-node";
+import { NetworkingV1Api, type V1EndpointSlice, type V1IngressSpec } from "@kubernetes/client-node";
 import type { Runtime } from "../../../src/main.js";
 import {
   clients,
   createApp,
   freshNamespace,
   httpGet,
+  testKubeConfig,
+  waitFor,
   waitForEvent,
-  waitForReadyEndpoints,
 } from "../helpers/kube.js";
 import { startKubenap } from "../helpers/runtime.js";
 import { ManualSource } from "../helpers/sources.js";
@@ -26,6 +27,17 @@ const path = (pathType: string, p: string, service: string) => ({
 async function ingress(namespace: string, name: string, spec: V1IngressSpec): Promise<void> {
   await net().createNamespacedIngress({ namespace, body: { metadata: { name }, spec } });
 }
+
+/** Waits (bounded) until the Service has a ready endpoint: what KubeNap's readiness watches. */
+const endpointsReady = (namespace: string, service: string) =>
+  waitFor<V1EndpointSlice>(
+    testKubeConfig(),
+    `/apis/discovery.k8s.io/v1/namespaces/${namespace}/endpointslices`,
+    (sl) =>
+      sl.metadata?.labels?.["kubernetes.io/service-name"] === service &&
+      (sl.endpoints ?? []).some((e) => e.conditions?.ready !== false && e.addresses.length > 0),
+    30_000,
+  );
 
 /** The app a 502 names, or the status. */
 const appOf = (r: { status: number; body: string }): string =>
@@ -66,10 +78,7 @@ describe("wake resolution on a real control plane", () => {
       defaultBackend: backend("fallback"),
       rules: [{ host: "other.example", http: { paths: [path("Exact", "/web", "web")] } }],
     });
-    // What the loop guard reads: ready endpoints in each Service's EndpointSlices.
-    for (const app of ["web", "api", "exact", "docs", "wild", "fallback"]) {
-      await waitForReadyEndpoints(ns, app);
-    }
+    for (const app of ["web", "api", "exact", "docs", "wild", "fallback"]) await endpointsReady(ns, app);
     kubenap = await startKubenap(ns, new ManualSource(), ["--loop-guard", "0s"]);
     const cases: [string, string, string][] = [
       ["shop.example", "/", `${ns}/web`],
@@ -146,8 +155,8 @@ describe("wake resolution on a real control plane", () => {
       ingressClassName: "internal",
       rules: [{ host: "intranet.example", http: { paths: [path("Prefix", "/", "phish")] } }],
     });
-    await waitForReadyEndpoints(bank, "login");
-    await waitForReadyEndpoints(evil, "phish");
+    await endpointsReady(bank, "login");
+    await endpointsReady(evil, "phish");
     kubenap = await startKubenap(bank, new ManualSource(), [
       "--namespaces",
       `${bank},${evil}`,
@@ -196,7 +205,7 @@ describe("wake resolution on a real control plane", () => {
     }
   });
 
-  it("redirects to https when the Ingress serves the host over TLS and no header says otherwise", async () => {
+  it("redirects to https when the Ingress serves the host over TLS and no header says otherwise; X-Forwarded-Host only on its hosts", async () => {
     const ns = await freshNamespace("route");
     await createApp(ns, "web", {
       replicas: 0,
@@ -210,6 +219,17 @@ describe("wake resolution on a real control plane", () => {
     kubenap = await startKubenap(ns, new ManualSource(), ["--settle-delay", "100ms"]);
     const res = await get({ Host: "secure.example", "X-Original-URI": "/cart", "X-Code": "503" });
     expect([res.status, res.headers.location]).toEqual([307, "https://secure.example/cart"]);
+    // Host rewritten by a proxy: X-Forwarded-Host counts only when it names one of the Ingress's hosts.
+    const viaProxy = {
+      Host: "kubenap.kubenap.svc",
+      "X-Namespace": ns,
+      "X-Service-Name": "web",
+      "X-Original-URI": "/a",
+    };
+    const evil = await get({ ...viaProxy, "X-Forwarded-Host": "evil.example" });
+    expect([evil.status, evil.headers.location]).toEqual([400, undefined]);
+    const good = await get({ ...viaProxy, "X-Forwarded-Host": "secure.example" });
+    expect([good.status, good.headers.location]).toEqual([307, "https://secure.example/a"]);
   });
 
   it("wakes a sleeping app with an invalid annotation by Host, restores its count and emits InvalidAnnotation naming the key", async () => {

@@ -1,4 +1,5 @@
 import { connect, type Socket } from "node:net";
+import { cookieName } from "../../../src/wake/redirect-count.js";
 import { headersTimeoutFor } from "../../../src/wake/server.js";
 import { send, startHarness, type Harness } from "./harness.js";
 import { dep, ing, rule, svc } from "./world.js";
@@ -177,6 +178,19 @@ describe("the wake app in-process", () => {
       expect(cookie).toMatch(/^kubenap_r_[0-9a-f]{12}=5$/);
     });
 
+    it("past --loop-guard, lets a client in the middle of its redirects finish them; others get the app's 502", async () => {
+      h = await startHarness(objs({ replicas: 2 }), { limits: { loopGuardMs: 50, redirectBackoffMs: 10 } });
+      h.ready("n", "web");
+      await wake({ Host: HOST, "X-KubeNap-Poll": "1" }); // readiness first seen now
+      await new Promise((r) => setTimeout(r, 100));
+      const name = cookieName("n/web");
+      const mid = await wake({ Host: HOST, Cookie: `${name}=2`, "User-Agent": "a" });
+      expect(mid.status).toBe(307);
+      expect(mid.headers["set-cookie"]?.[0]).toMatch(new RegExp(`^${name}=3;`));
+      expect((await wake({ Host: HOST, "User-Agent": "b" })).status).toBe(502);
+      expect((await wake({ Host: HOST, Cookie: `${name}=5`, "User-Agent": "c" })).status).toBe(502);
+    });
+
     it("starts a fresh count for a fresh wake of a sleeping app", async () => {
       h = await startHarness(objs());
       const res = await wake({ Host: HOST, Cookie: "kubenap_r_000000000000=1" });
@@ -195,8 +209,12 @@ describe("the wake app in-process", () => {
   it("caps held requests in total (--max-held): one more gets 503 at once", async () => {
     h = await startHarness(objs(), { autoReady: false, limits: { maxHeld: 2, holdLimitMs: 3000 } });
     const heldOnes = [wake({ Host: HOST }), wake({ Host: HOST })];
-    // The two are held (not answered) while the third comes in.
-    await new Promise((r) => setTimeout(r, 200));
+    // Wait (bounded) until both are held, as the held-requests gauge says.
+    const deadline = Date.now() + 5000;
+    while (!/kubenap_requests_held 2\n/.test((await send(h.port, { path: "/metrics" })).body)) {
+      if (Date.now() > deadline) throw new Error("the two requests were never held");
+      await new Promise((r) => setTimeout(r, 20));
+    }
     const third = await wake({ Host: HOST });
     expect(third.status).toBe(503);
     expect(third.body).toMatch(/in total/);
