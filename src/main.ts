@@ -32,6 +32,7 @@ import type { Closable, TrafficMetricsSource } from "./metrics-sources/types.js"
 import { Monitor } from "./monitor/monitor.js";
 import { createWakeApp } from "./wake/app.js";
 import { WakeMetrics } from "./wake/metrics.js";
+import { ReadyEndpoints } from "./wake/endpoint-index.js";
 import { Readiness } from "./wake/readiness.js";
 import { pruneCached } from "./wake/prune.js";
 import { createWakeServer } from "./wake/server.js";
@@ -143,7 +144,10 @@ export async function startRuntime(
   const sourceKinds = [...sources.keys()];
   const informers = [deployments, services, ingresses, slices];
   const synced = (): boolean => informers.every((i) => i.synced);
-  const readiness = new Readiness(slices, deployments, clock, synced);
+  // Counted from events first, so readiness questions never re-list a namespace's slices.
+  const endpoints = new ReadyEndpoints();
+  slices.onChange((t, s) => endpoints.onSlice(t, s));
+  const readiness = new Readiness(slices, deployments, clock, synced, endpoints);
   slices.onChange((_t, s) => readiness.onSlice(s));
   deployments.onChange((_t, d) => readiness.onDeployment(d));
 

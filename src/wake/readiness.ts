@@ -19,6 +19,8 @@ export class Readiness {
     private readonly clock: Clock,
     /** True once the caches hold their first list: readiness seen before that is "since long ago". */
     private readonly synced: () => boolean,
+    /** Ready endpoints per Service kept from events; without it a question lists the namespace's slices. */
+    private readonly endpoints?: { isReady(namespace: string, service: string): boolean },
   ) {}
 
   /** Feed EndpointSlice changes here. */
@@ -83,6 +85,7 @@ export class Readiness {
     const [kind, rest] = [key.slice(0, 3), key.slice(4)];
     const [namespace = "", name = ""] = rest.split("/");
     if (kind === "svc") {
+      if (this.endpoints) return this.endpoints.isReady(namespace, name);
       return this.slices
         .list(namespace)
         .some(
