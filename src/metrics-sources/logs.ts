@@ -13,6 +13,9 @@ import {
   type TrafficMetricsSource,
 } from "./types.js";
 
+/** Formats whose upstream cluster names any Service (Istio), routed by an Ingress or not. */
+const ENVOY_FORMATS: ReadonlySet<LogFormat> = new Set(["envoy", "envoy-json"]);
+
 /** Upstream names remembered at most (ingress-nginx's `ns-svc-port` are resolved per sweep). */
 const MAX_UPSTREAMS = 10_000;
 
@@ -116,6 +119,15 @@ export class LogsSource implements TrafficMetricsSource {
         out.set(
           targetKey(t),
           new MetricsSourceError(this.kind, problems.join("; ") || "log files not read yet"),
+        );
+      else if (!this.routes.routes(svc) && !ENVOY_FORMATS.has(this.o.format))
+        // Quiet logs prove nothing about an app the logged ingress never routes to.
+        out.set(
+          targetKey(t),
+          new MetricsSourceError(
+            this.kind,
+            `no Ingress rule routes to Service ${svc}, so its requests cannot be in these logs`,
+          ),
         );
       else if (at !== undefined && at >= since) out.set(targetKey(t), { kind: "seen", at: new Date(at) });
       else out.set(targetKey(t), { kind: "none", lookbackMs: now - since });

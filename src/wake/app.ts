@@ -216,9 +216,14 @@ export function createWakeApp(d: WakeAppDeps): express.Express {
     res.set(STATE_HEADER, "waking");
     const now = d.clock.now();
     // After a restart readiness looks "old"; a recent kubenap/wokeAt still counts as the wake's start.
+    // KubeNap's own record still says asleep while replicas > 0: a wake not recorded yet (KubeNap
+    // restarted between the scale-up and the annotation). Not the app's error: finish that wake.
+    const unrecorded = target.policy.state === "asleep";
     const seenReady = target.replicas > 0 ? d.readiness.readyAt(target) : undefined;
     const readyAt =
-      seenReady === undefined ? undefined : Math.max(seenReady, target.policy.wokeAt?.getTime() ?? 0);
+      seenReady === undefined || unrecorded
+        ? undefined
+        : Math.max(seenReady, target.policy.wokeAt?.getTime() ?? 0);
     if (readyAt !== undefined && now - readyAt >= d.limits.loopGuardMs) {
       res.set(STATE_HEADER, "ready");
       return done(
@@ -231,7 +236,7 @@ export function createWakeApp(d: WakeAppDeps): express.Express {
       );
     }
     const failure = d.waker.recentFailure(target);
-    if (failure && readyAt === undefined) {
+    if (failure && seenReady === undefined) {
       res.set(STATE_HEADER, "failed");
       return done(req, res, 504, "The app did not start in time", failure.message, wantsHtml);
     }

@@ -96,10 +96,14 @@ export class Waker {
         const replicas = deployment.spec?.replicas ?? 1;
         this.d.events.normal(deployment, "Woken", `woken by a request: scaled 0 → ${replicas} replicas`);
         log.info("scaled up", { replicas });
-        // Recorded after the scale-up, beside the readiness wait, so it does not delay the ReplicaSet.
-        void this.recordWake(t, timeout.signal, log);
       }
-      await this.d.readiness.waitReady(t, timeout.signal);
+      // The wake is recorded once the app is ready (or the wait ends): a second update during the
+      // rollout would make the deployment controller sync annotations to the ReplicaSet meanwhile.
+      const ready = this.d.readiness.waitReady(t, timeout.signal);
+      // Also a wake that an earlier KubeNap scaled but could not record (it stopped in between).
+      const unrecorded = deployment.metadata?.annotations?.[KEYS.state.key] === "asleep";
+      if (scaled || unrecorded) void ready.finally(() => this.recordWake(t, log)).catch(() => undefined);
+      await ready;
       const readyAt = this.d.clock.now();
       this.d.metrics.observeWake("ready", (readyAt - startedAt) / 1000);
       log.info("ready", { timeToReadyMs: readyAt - startedAt });
@@ -124,14 +128,12 @@ export class Waker {
   }
 
   /** state=awake and wokeAt, written after the scale-up; a failure is healed by the monitor. */
-  private async recordWake(t: WakeTarget, signal: AbortSignal, log: Logger): Promise<void> {
+  private async recordWake(t: WakeTarget, log: Logger): Promise<void> {
     try {
-      await this.d.scaler.annotate(
-        t.namespace,
-        t.name,
-        { [KEYS.state.key]: "awake", [KEYS.wokeAt.key]: new Date(this.d.clock.now()).toISOString() },
-        signal,
-      );
+      await this.d.scaler.annotate(t.namespace, t.name, {
+        [KEYS.state.key]: "awake",
+        [KEYS.wokeAt.key]: new Date(this.d.clock.now()).toISOString(),
+      });
     } catch (err) {
       log.warn("could not record the wake in annotations; the monitor will", errorFields(err));
     }

@@ -41,6 +41,11 @@ export class RouteTable {
     for (const list of [...this.byHost.values(), this.wildcard, this.any, this.all]) list.sort(longestFirst);
   }
 
+  /** True when some Ingress rule sends requests to the Service. */
+  routes(service: ServiceKey): boolean {
+    return this.all.some((r) => r.service === service);
+  }
+
   private add(r: Route): void {
     this.all.push(r);
     if (r.host === "") this.any.push(r);

@@ -82,12 +82,15 @@ export function lastIncreaseExpr(selector: string, by: readonly string[], window
   const moved = `((${selector} != ${selector} offset ${step}) > 0)`;
   const born = `(${selector} > 0 unless ${selector} offset ${step})`;
   const inner = `(timestamp(${selector}) and ${moved}) or timestamp(${born})`;
-  return `max by (${by.join(", ")}) (max_over_time((${inner})[${seconds(windowMs)}:${step}]))`;
+  // The subquery only evaluates at multiples of the step, so the last partial step is asked at `now`
+  // too; where both answer, the instant one is the later.
+  return `max by (${by.join(", ")}) ((${inner}) or max_over_time((${inner})[${seconds(windowMs)}:${step}]))`;
 }
 
 /** The PromQL that gives the last time a user expression (positive while there is traffic) was positive. */
 export function lastPositiveExpr(expr: string, windowMs: number, stepMs: number): string {
-  return `max(max_over_time(timestamp((${expr}) > 0)[${seconds(windowMs)}:${seconds(stepMs)}]))`;
+  const positive = `timestamp((${expr}) > 0)`;
+  return `max((${positive}) or max_over_time(${positive}[${seconds(windowMs)}:${seconds(stepMs)}]))`;
 }
 
 /** Tags every series of a vector with a constant label, so several expressions share one query. */

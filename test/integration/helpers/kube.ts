@@ -285,3 +285,19 @@ export function httpGet(
     req.end();
   });
 }
+
+/** Resolves once the Service's EndpointSlices list a ready endpoint (what KubeNap's readiness reads). */
+export async function waitForReadyEndpoints(
+  namespace: string,
+  service: string,
+  timeoutMs = 30_000,
+): Promise<void> {
+  await waitFor<V1EndpointSlice>(
+    testKubeConfig(),
+    `/apis/discovery.k8s.io/v1/namespaces/${namespace}/endpointslices`,
+    (s) =>
+      s.metadata?.labels?.["kubernetes.io/service-name"] === service &&
+      (s.endpoints ?? []).some((e) => e.conditions?.ready === true),
+    timeoutMs,
+  );
+}

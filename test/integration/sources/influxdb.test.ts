@@ -8,6 +8,7 @@ import {
   waitForDeployment,
   waitForEvent,
 } from "../helpers/kube.js";
+import { freePort } from "../../cluster/ports.js";
 import { Influxd } from "./helpers/influxd.js";
 import { startConfigured } from "./helpers/kubenap.js";
 import { trafficUntilReady } from "./helpers/traffic.js";
@@ -49,6 +50,10 @@ describe("the InfluxDB source, through the monitor, against a real influxd with 
       "kubenap/autogen",
       "--influxdb-report-interval",
       `${REPORT}ms`,
+      "--wake-port",
+      String(await freePort()),
+      "--wake-address",
+      "127.0.0.1",
     ]);
   });
   afterAll(async () => {
@@ -112,6 +117,9 @@ describe("the InfluxDB source, through the monitor, against a real influxd with 
     const stopped = Date.now();
     const ev = await waitForEvent(ns, "outage", "MetricsSourceError", 15_000);
     expect(ev.message).toMatch(/InfluxDB at http:\/\/127\.0\.0\.1:\d+ did not answer/);
+    const metrics = await fetch(`http://127.0.0.1:${kubenap?.wakePort ?? 0}/metrics`).then((r) => r.text());
+    const failed = Number(/kubenap_source_errors_total\{source="influxdb"\} (\d+)/.exec(metrics)?.[1] ?? 0);
+    expect(failed).toBeGreaterThanOrEqual(1);
     while (Date.now() < stopped + IDLE + 3_000) await new Promise((r) => setTimeout(r, 500));
     expect(
       (await clients().apps.readNamespacedDeployment({ name: "outage", namespace: ns })).spec?.replicas,

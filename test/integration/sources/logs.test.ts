@@ -98,6 +98,8 @@ describe("the access-log source, through the monitor, with real files", () => {
       labels: ENABLED,
       annotations: { ...idle, "kubenap/metricsSource": "none" },
     });
+    await createIngress(ns, "by-logs", "by-logs.example", "by-logs");
+    await createIngress(ns, "by-none", "by-none.example", "by-none");
     const ev = await waitForEvent(ns, "by-none", "MetricsSourceError", 15_000);
     expect(ev.message).toContain("no metrics source is configured");
     await waitForDeployment(ns, "by-logs", (d) => d.spec?.replicas === 0, IDLE + 15_000);

@@ -322,12 +322,26 @@ describe("the Prometheus source's cost", () => {
             exporter.set("bulk", "http_requests_total", { namespace: ns, service: `a${i}` }, i + 1);
         }
         await exporter.scraped("bulk", 2);
+        // Pods that no node may run: the monitor only reads the Deployments, and 200 pods would
+        // keep kwok busy for the test files after this one.
         await Promise.all(
           Array.from({ length: n }, (_, i) =>
-            createApp(ns, `a${i}`, {
-              replicas: 1,
-              labels: ENABLED,
-              annotations: { "kubenap/idleAfter": "1h" },
+            clients().apps.createNamespacedDeployment({
+              namespace: ns,
+              body: {
+                metadata: { name: `a${i}`, labels: ENABLED, annotations: { "kubenap/idleAfter": "1h" } },
+                spec: {
+                  replicas: 1,
+                  selector: { matchLabels: { app: `a${i}` } },
+                  template: {
+                    metadata: { labels: { app: `a${i}` } },
+                    spec: {
+                      nodeSelector: { "kubenap.test/no-such-node": "true" },
+                      containers: [{ name: "app", image: "example.invalid/app:1" }],
+                    },
+                  },
+                },
+              },
             }),
           ),
         );

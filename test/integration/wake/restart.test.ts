@@ -39,7 +39,8 @@ describe("wake handlers as processes", () => {
     await createApp(ns, "web", {
       replicas: 0,
       labels: { "kubenap/enabled": "true" },
-      annotations: { "kubenap/replicaCount": "2" },
+      // asleep as KubeNap (or the README's manual command) leaves it
+      annotations: { "kubenap/replicaCount": "2", "kubenap/state": "asleep" },
       podAnnotations: { "pod-ready.stage.kwok.x-k8s.io/delay": "3s" },
     });
     const replicas = await ReplicaRecorder.start(ns, "web");

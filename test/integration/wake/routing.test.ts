@@ -5,8 +5,8 @@ import {
   createApp,
   freshNamespace,
   httpGet,
-  waitForDeployment,
   waitForEvent,
+  waitForReadyEndpoints,
 } from "../helpers/kube.js";
 import { startKubenap } from "../helpers/runtime.js";
 import { ManualSource } from "../helpers/sources.js";
@@ -66,8 +66,9 @@ describe("wake resolution on a real control plane", () => {
       defaultBackend: backend("fallback"),
       rules: [{ host: "other.example", http: { paths: [path("Exact", "/web", "web")] } }],
     });
+    // What the loop guard reads: ready endpoints in each Service's EndpointSlices.
     for (const app of ["web", "api", "exact", "docs", "wild", "fallback"]) {
-      await waitForDeployment(ns, app, (d) => d.status?.readyReplicas === 1);
+      await waitForReadyEndpoints(ns, app);
     }
     kubenap = await startKubenap(ns, new ManualSource(), ["--loop-guard", "0s"]);
     const cases: [string, string, string][] = [
@@ -145,8 +146,8 @@ describe("wake resolution on a real control plane", () => {
       ingressClassName: "internal",
       rules: [{ host: "intranet.example", http: { paths: [path("Prefix", "/", "phish")] } }],
     });
-    await waitForDeployment(bank, "login", (d) => d.status?.readyReplicas === 1);
-    await waitForDeployment(evil, "phish", (d) => d.status?.readyReplicas === 1);
+    await waitForReadyEndpoints(bank, "login");
+    await waitForReadyEndpoints(evil, "phish");
     kubenap = await startKubenap(bank, new ManualSource(), [
       "--namespaces",
       `${bank},${evil}`,

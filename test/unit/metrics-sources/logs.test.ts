@@ -207,7 +207,12 @@ describe("the logs source", () => {
     const file = join(dir, "access.log");
     writeFileSync(file, "");
     const clock = new FakeClock();
-    const ing = [ingress("shop", "web", [{ host: "shop.example", path: "/", svc: "cart" }])];
+    const ing = [
+      ingress("shop", "web", [
+        { host: "shop.example", path: "/", svc: "cart" },
+        { host: "quiet.example", path: "/", svc: "quiet" },
+      ]),
+    ];
     const source = new LogsSource(
       { files: [file], format: "nginx-json", pollIntervalMs: 1000, ingresses: { list: () => ing } },
       clock,
@@ -215,6 +220,7 @@ describe("the logs source", () => {
     const targets = [
       { namespace: "shop", name: "cart", idleAfterMs: 10_000 },
       { namespace: "shop", name: "quiet", idleAfterMs: 10_000 },
+      { namespace: "shop", name: "elsewhere", idleAfterMs: 10_000 },
     ];
     await clock.advance(0);
     await source.poll();
@@ -226,6 +232,11 @@ describe("the logs source", () => {
     expect(first.get("shop/cart")).toEqual({ kind: "seen", at: new Date(clock.now() - 1_000) });
     const quiet = first.get("shop/quiet");
     expect(quiet).toEqual({ kind: "none", lookbackMs: 2_000 });
+    const unrouted = first.get("shop/elsewhere");
+    expect(unrouted).toBeInstanceOf(MetricsSourceError);
+    expect((unrouted as MetricsSourceError).message).toContain(
+      "no Ingress rule routes to Service shop/elsewhere",
+    );
     await clock.advance(20_000);
     const later = await source.lastActivity(targets);
     expect(later.get("shop/quiet")).toEqual({ kind: "none", lookbackMs: 22_000 });

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, request, type Server } from "node:http";
+import { request as httpsRequest } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "../../../cluster/ports.js";
@@ -101,6 +102,13 @@ export interface ScrapeJob {
   targets: { path: string; labels?: Record<string, string> }[];
 }
 
+/** Prometheus's own web security (`--web.config.file`): TLS and basic auth users (bcrypt hashes). */
+export interface WebSecurity {
+  certFile: string;
+  keyFile: string;
+  users: Record<string, string>;
+}
+
 /** A real Prometheus (Debian's package) on 127.0.0.1, scraping the exporter every intervalMs. */
 export class Prometheus {
   private child: ChildProcess | undefined;
@@ -111,6 +119,7 @@ export class Prometheus {
   constructor(
     private readonly exporterPort: number,
     private readonly intervalMs: number,
+    private readonly web?: WebSecurity,
   ) {}
 
   /** Writes the configuration (all jobs) and starts Prometheus, or restarts it with the same data. */
@@ -128,6 +137,11 @@ export class Prometheus {
       })),
     };
     writeFileSync(join(this.dir, "prometheus.yml"), JSON.stringify(config));
+    const web = this.web && {
+      tls_server_config: { cert_file: this.web.certFile, key_file: this.web.keyFile },
+      basic_auth_users: this.web.users,
+    };
+    if (web) writeFileSync(join(this.dir, "web.yml"), JSON.stringify(web));
     if (this.port === 0) this.port = await freePort();
     const child = spawn(
       "prometheus",
@@ -136,6 +150,7 @@ export class Prometheus {
         `--storage.tsdb.path=${join(this.dir, "data")}`,
         `--web.listen-address=127.0.0.1:${this.port}`,
         "--log.level=warn",
+        ...(web ? [`--web.config.file=${join(this.dir, "web.yml")}`] : []),
       ],
       { stdio: ["ignore", "ignore", "pipe"] },
     );
@@ -147,13 +162,30 @@ export class Prometheus {
     for (;;) {
       if (child.exitCode !== null) throw new Error(`prometheus exited: ${stderr}`);
       if (Date.now() - start > 30_000) throw new Error(`prometheus not ready in 30 s: ${stderr}`);
-      const ok = await fetch(`http://127.0.0.1:${this.port}/-/ready`).then(
-        (r) => r.ok,
-        () => false,
-      );
+      const ok = web
+        ? await this.listening()
+        : await fetch(`http://127.0.0.1:${this.port}/-/ready`).then(
+            (r) => r.ok,
+            () => false,
+          );
       if (ok) return;
       await new Promise((r) => setTimeout(r, 100));
     }
+  }
+
+  /** With TLS and auth, ready means it answers at all (401 without credentials). */
+  private listening(): Promise<boolean> {
+    return new Promise((resolve) => {
+      const req = httpsRequest(
+        { host: "127.0.0.1", port: this.port, path: "/-/ready", rejectUnauthorized: false },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode === 401);
+        },
+      );
+      req.on("error", () => resolve(false));
+      req.end();
+    });
   }
 
   /** Stops Prometheus and waits for it to exit. */

@@ -8,7 +8,9 @@ export async function trafficUntilReady(namespace: string, names: string[], send
   send();
   const timer = setInterval(send, 400);
   try {
-    for (const n of names) await waitForDeployment(namespace, n, (d) => d.status?.readyReplicas === 1);
+    // Generous: on a shared machine the plane may take a while to make pods ready.
+    for (const n of names)
+      await waitForDeployment(namespace, n, (d) => d.status?.readyReplicas === 1, 90_000);
   } finally {
     clearInterval(timer);
   }
