@@ -298,6 +298,9 @@ export function createWakeApp(d: WakeAppDeps): express.Express {
         res.status(307).type("text").send(`${target.key} is ready: ${location}\n`);
         d.metrics.response(307);
       } else if (outcome.kind === "held-too-long") {
+        // Traefik's form (?uri=): Traefik forces its own status onto this answer (the plugin rewrites it
+        // to 307) and copies our headers, so a Location makes the client ask again and be held again.
+        if (queryUri(req) !== undefined) res.set("Location", location);
         waitingAnswer(req, res, target, location, flight?.startedAt ?? now, wantsHtml);
       }
     } catch (err) {

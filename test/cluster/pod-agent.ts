@@ -27,6 +27,8 @@ const nodes = new Set(arg("nodes").split(","));
 const appScript = arg("app");
 /** Pod annotation: the app answers 503 for this long after it starts (a duration like 10s or 500ms). */
 const FAIL_FOR = "pod-app.kubenap.test/fail-for";
+/** Pod annotation: the app starts listening (and the pod turns Ready) only after this long. */
+const START_AFTER = "pod-app.kubenap.test/start-after";
 /** Netns names are global on the machine: our pid keeps concurrent worlds apart. */
 const prefix = `knp${process.pid}-`;
 
@@ -61,10 +63,10 @@ function allocateIp(): string {
   return `10.0.${128 + Math.floor(n / 256)}.${n % 256}`;
 }
 
-function parseDuration(v: string | undefined): number {
+function parseDuration(key: string, v: string | undefined): number {
   if (!v) return 0;
   const m = /^(\d+)(ms|s|m)$/.exec(v.trim());
-  if (!m) throw new Error(`${FAIL_FOR}: ${v} is not a duration like 10s`);
+  if (!m) throw new Error(`${key}: ${v} is not a duration like 10s`);
   return Number(m[1]) * ({ ms: 1, s: 1000, m: 60_000 }[m[2] as "ms" | "s" | "m"] ?? 1);
 }
 
@@ -92,7 +94,8 @@ async function setUp(pod: V1Pod, key: string): Promise<void> {
 
   const container = pod.spec?.containers?.[0];
   const port = container?.ports?.[0]?.containerPort ?? 8080;
-  const failFor = parseDuration(pod.metadata?.annotations?.[FAIL_FOR]);
+  const failFor = parseDuration(FAIL_FOR, pod.metadata?.annotations?.[FAIL_FOR]);
+  const startAfter = parseDuration(START_AFTER, pod.metadata?.annotations?.[START_AFTER]);
   const app = spawn(
     "setpriv",
     ["--pdeathsig", "KILL", "--", "ip", "netns", "exec", rt.netns, process.execPath, appScript],
@@ -104,12 +107,17 @@ async function setUp(pod: V1Pod, key: string): Promise<void> {
         POD_NAME: name,
         POD_NAMESPACE: ns,
         FAIL_FOR_MS: String(failFor),
+        START_DELAY_MS: String(startAfter),
       },
     },
   );
   rt.app = app;
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`app of ${key} did not listen within 20 s`)), 20_000);
+    const limit = 20_000 + startAfter;
+    const timer = setTimeout(
+      () => reject(new Error(`app of ${key} did not listen within ${limit} ms`)),
+      limit,
+    );
     app.once("exit", (code) => {
       clearTimeout(timer);
       reject(new Error(`app of ${key} exited with ${code}`));
@@ -150,7 +158,7 @@ async function setUp(pod: V1Pod, key: string): Promise<void> {
     },
     setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
   );
-  log("pod ready", { pod: key, ip: rt.ip, netns: rt.netns, failForMs: failFor });
+  log("pod ready", { pod: key, ip: rt.ip, netns: rt.netns, failForMs: failFor, startAfterMs: startAfter });
 }
 
 function tearDown(key: string): void {

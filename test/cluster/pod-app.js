@@ -4,6 +4,7 @@
 // "ready" before it can serve. Plain JS so that it starts fast. Prints "listening" once it listens.
 import { Buffer } from "node:buffer";
 import { createServer } from "node:http";
+import { setTimeout } from "node:timers";
 
 const port = Number(process.env.PORT ?? "8080");
 const pod = process.env.POD_NAME ?? "pod";
@@ -46,5 +47,9 @@ const server = createServer((req, res) => {
     }
   });
 });
-server.listen(port, "0.0.0.0", () => process.stdout.write(`listening on ${port}\n`));
+// START_DELAY_MS: an app that takes this long before it listens (the pod is Ready only then).
+setTimeout(
+  () => server.listen(port, "0.0.0.0", () => process.stdout.write(`listening on ${port}\n`)),
+  Number(process.env.START_DELAY_MS ?? "0"),
+);
 process.on("SIGTERM", () => server.close(() => process.exit(0)));

@@ -14,6 +14,8 @@ const APPS: SetupApp[] = [
   { app: "ing-slow", routing: "ingress.yaml", failFor: "10s" },
   { app: "gw-slow", routing: "httproute.yaml", failFor: "10s" },
 ];
+/** Starts in 25 s, longer than KubeNap's hold limit (20 s): the forced 307 must send the client back. */
+const LATE: SetupApp = { app: "late", routing: "httproute.yaml", startAfter: "25s" };
 
 describe("Traefik 3.7 configured by the traefik plugin", () => {
   let ns = "";
@@ -28,7 +30,7 @@ describe("Traefik 3.7 configured by the traefik plugin", () => {
 
   beforeAll(async () => {
     ns = await freshNamespace("e2e-traefik");
-    setup = await setUpTraefik(ns, APPS);
+    setup = await setUpTraefik(ns, [...APPS, LATE]);
   });
 
   afterAll(async () => {
@@ -45,8 +47,14 @@ describe("Traefik 3.7 configured by the traefik plugin", () => {
       await postJourney(entry(a.app));
     });
     it(`${what}: headless Chromium lands on the app by itself`, async () => {
-      browser ??= await launchBrowser(APPS.map((x) => setup?.host(x.app) ?? ""));
+      browser ??= await launchBrowser([...APPS, LATE].map((x) => setup?.host(x.app) ?? ""));
       await browserJourney(entry(a.app), browser, `traefik-${a.app}`);
     });
   }
+
+  it("an app that starts slower than KubeNap's hold limit: curl -L and the browser are held again and land", async () => {
+    await curlJourney(entry(LATE.app));
+    browser ??= await launchBrowser([...APPS, LATE].map((x) => setup?.host(x.app) ?? ""));
+    await browserJourney(entry(LATE.app), browser, "traefik-late");
+  });
 });

@@ -17,6 +17,8 @@ import { artifacts, runInNetns, world } from "./world.js";
 
 /** Pod annotation read by the pod agent: the app answers 503 this long after it starts. */
 export const FAIL_FOR = "pod-app.kubenap.test/fail-for";
+/** Pod annotation read by the pod agent: the app listens (and the pod turns Ready) only after this long. */
+export const START_AFTER = "pod-app.kubenap.test/start-after";
 
 /**
  * Creates an asleep app `name` (Deployment, Service port 80). With `ingress`, KubeNap knows it by an
@@ -27,7 +29,13 @@ export async function createSleepingApp(
   namespace: string,
   name: string,
   host: string,
-  opts: { failFor?: string; ingress?: "create" | "annotate"; awake?: boolean; idleAfter?: string } = {},
+  opts: {
+    failFor?: string;
+    startAfter?: string;
+    ingress?: "create" | "annotate";
+    awake?: boolean;
+    idleAfter?: string;
+  } = {},
 ): Promise<void> {
   await createApp(namespace, name, {
     replicas: opts.awake ? 1 : 0,
@@ -37,7 +45,10 @@ export async function createSleepingApp(
       ...(opts.idleAfter && { [KEYS.idleAfter.key]: opts.idleAfter }),
       ...(!opts.awake && { [KEYS.replicaCount.key]: "1", [KEYS.state.key]: "asleep" }),
     },
-    ...(opts.failFor && { podAnnotations: { [FAIL_FOR]: opts.failFor } }),
+    podAnnotations: {
+      ...(opts.failFor && { [FAIL_FOR]: opts.failFor }),
+      ...(opts.startAfter && { [START_AFTER]: opts.startAfter }),
+    },
   });
   if (opts.ingress === "create") await createIngress(namespace, name, host, name);
 }

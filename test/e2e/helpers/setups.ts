@@ -30,6 +30,8 @@ export interface SetupApp {
   app: string;
   routing?: "ingress.yaml" | "ingressroute.yaml" | "httproute.yaml";
   failFor?: string;
+  /** The app takes this long to start (longer than KubeNap's hold limit: the client is asked again). */
+  startAfter?: string;
   /** Start awake (one replica) with this kubenap/idleAfter; default: asleep. */
   awakeIdleAfter?: string;
 }
@@ -37,8 +39,11 @@ export interface SetupApp {
 /** How a setup runs KubeNap: default the idle test source (startKubenapInWorld). */
 export type KubenapStarter = (ns: string) => Promise<NetnsProcess>;
 
-const appOpts = (a: SetupApp): { failFor?: string; awake?: boolean; idleAfter?: string } => ({
+const appOpts = (
+  a: SetupApp,
+): { failFor?: string; startAfter?: string; awake?: boolean; idleAfter?: string } => ({
   ...(a.failFor && { failFor: a.failFor }),
+  ...(a.startAfter && { startAfter: a.startAfter }),
   ...(a.awakeIdleAfter && { awake: true, idleAfter: a.awakeIdleAfter }),
 });
 const defaultKubenap: KubenapStarter = (ns) => startKubenapInWorld([ns]);
