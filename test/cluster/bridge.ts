@@ -16,8 +16,13 @@ export interface Bridge {
   close(): Promise<void>;
 }
 
-/** Starts both halves; resolves once the host port accepts. */
-export async function startBridge(netns: string, port: number, socketPath: string): Promise<Bridge> {
+/** Starts both halves; resolves once the host port (0: any free one) accepts. */
+export async function startBridge(
+  netns: string,
+  port: number,
+  socketPath: string,
+  hostPort = 0,
+): Promise<Bridge> {
   const argv = inNetns(netns, [process.execPath, join(HERE, "bridge-inner.js"), socketPath, String(port)]);
   const inner = spawn(argv[0] ?? "setpriv", argv.slice(1), { stdio: ["ignore", "pipe", "inherit"] });
   await new Promise<void>((resolve, reject) => {
@@ -37,7 +42,13 @@ export async function startBridge(netns: string, port: number, socketPath: strin
     client.on("error", drop);
     upstream.on("error", drop);
   });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", (err) => {
+      inner.kill("SIGTERM");
+      reject(err);
+    });
+    server.listen(hostPort, "127.0.0.1", resolve);
+  });
   const addr = server.address();
   return {
     port: typeof addr === "object" && addr ? addr.port : 0,

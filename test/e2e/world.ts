@@ -43,8 +43,11 @@ function sharedCrds(): string {
   return dir;
 }
 
-/** Starts everything; on failure, removes what it made. */
-export async function startWorld(): Promise<World> {
+/** Prefixes of the namespaces worlds make (`<prefix><pid>`), and the pod agent's (`knp<pid>-<n>`). */
+export const NETNS_PREFIXES = ["kubenap-e2e-", "kubenap-demo-", "knp"];
+
+/** Starts everything; on failure, removes what it made. `netnsPrefix`: the demo names its own. */
+export async function startWorld(opts: { netnsPrefix?: string } = {}): Promise<World> {
   if (process.getuid?.() !== 0) {
     throw new Error("the e2e world needs root (it creates network namespaces); run as root or skip test/e2e");
   }
@@ -55,8 +58,8 @@ export async function startWorld(): Promise<World> {
     .trim()
     .split("\n")
     .pop()!;
-  const netns = `kubenap-e2e-${process.pid}`;
-  deleteStaleNetns(["kubenap-e2e-", "knp"]);
+  const netns = `${opts.netnsPrefix ?? "kubenap-e2e-"}${process.pid}`;
+  deleteStaleNetns(NETNS_PREFIXES);
   deleteNetns(netns);
   createNetns(netns);
   let child: ChildProcess | undefined;
