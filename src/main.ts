@@ -20,6 +20,7 @@ import { systemClock, type Clock, type Timers } from "./clock.js";
 import type { Config } from "./config/config.js";
 import { makeClient } from "./k8s/clients.js";
 import { DeploymentScaler } from "./k8s/deployments.js";
+import { gatewayWatches } from "./k8s/gateway-watch.js";
 import { HealthReport } from "./k8s/health.js";
 import { defaultLeaseNamespace } from "./k8s/lease-namespace.js";
 import { EventRecorder } from "./k8s/events.js";
@@ -142,7 +143,14 @@ export async function startRuntime(
   const errorCounter = new SourceErrorCounter(metrics.registry);
   const sources = new Map([...built].map(([kind, s]) => [kind, errorCounter.wrap(s)]));
   const sourceKinds = [...sources.keys()];
-  const informers = [deployments, services, ingresses, slices];
+  const gateway = await gatewayWatches(common, cfg.apiTimeoutMs);
+  const informers = [
+    deployments,
+    services,
+    ingresses,
+    slices,
+    ...(gateway ? [gateway.routes, gateway.gateways] : []),
+  ];
   const synced = (): boolean => informers.every((i) => i.synced);
   // Counted from events first, so readiness questions never re-list a namespace's slices.
   const endpoints = new ReadyEndpoints();
@@ -184,6 +192,8 @@ export async function startRuntime(
   deployments.onChange((t, d) => targets.onDeployment(t, d));
   services.onChange((t, s) => targets.onService(t, s));
   ingresses.onChange((t, i) => targets.onIngress(t, i));
+  gateway?.routes.onChange((t, r) => targets.onHTTPRoute(t, r));
+  gateway?.gateways.onChange((t, g) => targets.onGateway(t, g));
 
   const health = new HealthReport(informers, () => leader?.problem, cfg.unhealthyAfterMs, logger);
   health.register(metrics.registry);
