@@ -12,6 +12,7 @@ const APPS: SetupApp[] = [
   { app: "route", routing: "ingressroute.yaml" },
   { app: "gw", routing: "httproute.yaml" },
   { app: "ing-slow", routing: "ingress.yaml", failFor: "10s" },
+  { app: "route-slow", routing: "ingressroute.yaml", failFor: "10s" },
   { app: "gw-slow", routing: "httproute.yaml", failFor: "10s" },
 ];
 /** Starts in 25 s, longer than KubeNap's hold limit (20 s): the forced 307 must send the client back. */
