@@ -2,41 +2,19 @@ import type { CoreV1Event } from "@kubernetes/client-node";
 import {
   clients,
   createApp,
+  ENABLED,
   freshNamespace,
   testKubeConfig,
   waitFor,
   waitForDeployment,
 } from "../helpers/kube.js";
-import { KubenapProcess } from "../helpers/process.js";
+import { KubenapProcess, monitorFlags } from "../helpers/process.js";
 
-const ENABLED = { "kubenap/enabled": "true" };
 const LEASE_MS = 4_000;
 
 function kubenap(ns: string, identity: string): KubenapProcess {
-  return new KubenapProcess([
-    "--kubeconfig",
-    process.env.KUBENAP_TEST_KUBECONFIG ?? "",
-    "--namespaces",
-    ns,
-    "--metrics-source",
-    "test",
-    "--sweep-interval",
-    "500ms",
-    "--lease-namespace",
-    ns,
-    "--lease-duration",
-    `${LEASE_MS}ms`,
-    "--lease-retry",
-    "500ms",
-    "--identity",
-    identity,
-    "--wake-port",
-    "0",
-    "--wake-address",
-    "127.0.0.1",
-    "--log-level",
-    "debug",
-  ]);
+  const flags = monitorFlags({ namespace: ns, identity, sweepInterval: "500ms", leaseMs: LEASE_MS });
+  return new KubenapProcess([...flags, "--wake-address", "127.0.0.1"]);
 }
 
 const sleepingEvent = (ns: string, name: string): Promise<CoreV1Event> =>

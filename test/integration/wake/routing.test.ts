@@ -10,6 +10,7 @@ import type { Runtime } from "../../../src/main.js";
 import {
   clients,
   createApp,
+  ENABLED,
   freshNamespace,
   httpGet,
   testKubeConfig,
@@ -22,7 +23,6 @@ import { ManualSource } from "../helpers/sources.js";
 // Which app a request resolves to, on real Ingress, Service and Deployment objects. Awake apps answer
 // 502 at once naming the app (--loop-guard 0s), so most cases need no wake.
 
-const ENABLED = { "kubenap/enabled": "true" };
 const net = () => clients().kc.makeApiClient(NetworkingV1Api);
 const backend = (service: string) => ({ service: { name: service, port: { number: 80 } } });
 const path = (pathType: string, p: string, service: string) => ({
