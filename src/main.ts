@@ -33,7 +33,6 @@ import type { Closable, TrafficMetricsSource } from "./metrics-sources/types.js"
 import { Monitor } from "./monitor/monitor.js";
 import { createWakeApp } from "./wake/app.js";
 import { WakeMetrics } from "./wake/metrics.js";
-import { ReadyEndpoints } from "./wake/endpoint-index.js";
 import { Readiness } from "./wake/readiness.js";
 import { pruneCached } from "./wake/prune.js";
 import { createWakeServer } from "./wake/server.js";
@@ -152,11 +151,9 @@ export async function startRuntime(
     ...(gateway ? [gateway.routes, gateway.gateways] : []),
   ];
   const synced = (): boolean => informers.every((i) => i.synced);
-  // Counted from events first, so readiness questions never re-list a namespace's slices.
-  const endpoints = new ReadyEndpoints();
-  slices.onChange((t, s) => endpoints.onSlice(t, s));
-  const readiness = new Readiness(slices, deployments, clock, synced, endpoints);
-  slices.onChange((_t, s) => readiness.onSlice(s));
+  // Readiness counts ready endpoints from the slice events: a question never lists slices.
+  const readiness = new Readiness(deployments, clock, synced);
+  slices.onChange((t, s) => readiness.onSlice(t, s));
   deployments.onChange((_t, d) => readiness.onDeployment(d));
 
   const events = new EventRecorder(core, clock, logger.child({ component: "events" }), cfg.identity);
