@@ -20,6 +20,7 @@ import { systemClock, type Clock, type Timers } from "./clock.js";
 import type { Config } from "./config/config.js";
 import { makeClient } from "./k8s/clients.js";
 import { DeploymentScaler } from "./k8s/deployments.js";
+import { gatewayWatches } from "./k8s/gateway-watch.js";
 import { HealthReport } from "./k8s/health.js";
 import { defaultLeaseNamespace } from "./k8s/lease-namespace.js";
 import { EventRecorder } from "./k8s/events.js";
@@ -32,7 +33,6 @@ import type { Closable, TrafficMetricsSource } from "./metrics-sources/types.js"
 import { Monitor } from "./monitor/monitor.js";
 import { createWakeApp } from "./wake/app.js";
 import { WakeMetrics } from "./wake/metrics.js";
-import { ReadyEndpoints } from "./wake/endpoint-index.js";
 import { Readiness } from "./wake/readiness.js";
 import { pruneCached } from "./wake/prune.js";
 import { createWakeServer } from "./wake/server.js";
@@ -142,13 +142,18 @@ export async function startRuntime(
   const errorCounter = new SourceErrorCounter(metrics.registry);
   const sources = new Map([...built].map(([kind, s]) => [kind, errorCounter.wrap(s)]));
   const sourceKinds = [...sources.keys()];
-  const informers = [deployments, services, ingresses, slices];
+  const gateway = await gatewayWatches(common, cfg.apiTimeoutMs);
+  const informers = [
+    deployments,
+    services,
+    ingresses,
+    slices,
+    ...(gateway ? [gateway.routes, gateway.gateways] : []),
+  ];
   const synced = (): boolean => informers.every((i) => i.synced);
-  // Counted from events first, so readiness questions never re-list a namespace's slices.
-  const endpoints = new ReadyEndpoints();
-  slices.onChange((t, s) => endpoints.onSlice(t, s));
-  const readiness = new Readiness(slices, deployments, clock, synced, endpoints);
-  slices.onChange((_t, s) => readiness.onSlice(s));
+  // Readiness counts ready endpoints from the slice events: a question never lists slices.
+  const readiness = new Readiness(deployments, clock, synced);
+  slices.onChange((t, s) => readiness.onSlice(t, s));
   deployments.onChange((_t, d) => readiness.onDeployment(d));
 
   const events = new EventRecorder(core, clock, logger.child({ component: "events" }), cfg.identity);
@@ -184,6 +189,8 @@ export async function startRuntime(
   deployments.onChange((t, d) => targets.onDeployment(t, d));
   services.onChange((t, s) => targets.onService(t, s));
   ingresses.onChange((t, i) => targets.onIngress(t, i));
+  gateway?.routes.onChange((t, r) => targets.onHTTPRoute(t, r));
+  gateway?.gateways.onChange((t, g) => targets.onGateway(t, g));
 
   const health = new HealthReport(informers, () => leader?.problem, cfg.unhealthyAfterMs, logger);
   health.register(metrics.registry);

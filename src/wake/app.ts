@@ -1,10 +1,21 @@
-import express, { type Request, type Response } from "express";
+import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
 import type { Logger } from "winston";
 import type { Clock, Timers } from "../clock.js";
 import { NotOptedInError } from "../k8s/deployments.js";
 import { errorFields } from "../k8s/errors.js";
 import { BadWakeRequest, WakeTimeoutError } from "./errors.js";
 import type { WakeMetrics } from "./metrics.js";
+import {
+  header,
+  HTML,
+  JSON_TYPE,
+  MalformedUrl,
+  parseRequestUrl,
+  send,
+  setHeaders,
+  TEXT,
+  type RequestUrl,
+} from "./http.js";
 import { POLL_HEADER, STATE_HEADER, waitingPage } from "./page.js";
 import { sendProblem } from "./problem.js";
 import type { Readiness } from "./readiness.js";
@@ -60,18 +71,14 @@ export interface WakeAppDeps {
   statusEndpoint?: boolean;
 }
 
-const header = (req: Request, name: string): string | undefined => {
-  const v = req.headers[name];
-  return Array.isArray(v) ? v[0] : v;
-};
-
 /**
  * Traefik's errors middleware can pass the original URL only in the query (`?uri={url}`); keep its path
  * and query (the host comes from the Host header, checked like any other).
  */
-const queryUri = (req: Request): string | undefined => {
-  const v = req.query.uri;
-  if (typeof v !== "string") return undefined;
+const queryUri = (url: RequestUrl): string | undefined => {
+  const all = url.query.getAll("uri");
+  const v = all.length === 1 ? all[0] : undefined;
+  if (v === undefined) return undefined;
   if (!/^https?:\/\//i.test(v)) return v;
   try {
     const u = new URL(v);
@@ -82,10 +89,10 @@ const queryUri = (req: Request): string | undefined => {
 };
 
 /** True when the client asked for HTML (a browser): it gets pages instead of problem+json. */
-const acceptsHtml = (req: Request): boolean => (header(req, "accept") ?? "").includes("text/html");
+const acceptsHtml = (req: IncomingMessage): boolean => (header(req, "accept") ?? "").includes("text/html");
 
 /** X-Forwarded-Host's first value when it is a valid host; it only counts if it names an Ingress host. */
-function forwardedHost(req: Request): string | undefined {
+function forwardedHost(req: IncomingMessage): string | undefined {
   const first = header(req, "x-forwarded-host")?.split(",")[0]?.trim();
   try {
     return requestHost(first);
@@ -95,14 +102,12 @@ function forwardedHost(req: Request): string | undefined {
 }
 
 /** The scheme the proxy-plugin configuration passes (`/wake?scheme=https`) when no header says. */
-function fallbackScheme(req: Request): "http" | "https" {
-  const q = req.originalUrl.indexOf("?");
-  if (q < 0) return "http";
-  return new URLSearchParams(req.originalUrl.slice(q + 1)).get("scheme") === "https" ? "https" : "http";
+function fallbackScheme(url: RequestUrl): "http" | "https" {
+  return url.query.get("scheme") === "https" ? "https" : "http";
 }
 
 /** Who a client is, for the redirect count of clients without cookies. */
-function clientId(req: Request): string {
+function clientId(req: IncomingMessage): string {
   const ip =
     header(req, "x-forwarded-for")?.split(",")[0]?.trim() ??
     header(req, "x-real-ip") ??
@@ -111,47 +116,57 @@ function clientId(req: Request): string {
   return `${ip.slice(0, 64)} ${(header(req, "user-agent") ?? "").slice(0, 256)}`;
 }
 
-/** The express app: /wake, /wake/:namespace/:deployment, /status/…, /healthz, /readyz, /metrics. */
-export function createWakeApp(d: WakeAppDeps): express.Express {
-  const app = express();
-  app.disable("x-powered-by");
-  app.set("etag", false);
+/** The wake handler: /wake, /wake/:namespace/:deployment, /status/…, /healthz, /readyz, /metrics. */
+export function createWakeApp(d: WakeAppDeps): RequestListener {
   const held = new Map<string, number>();
   let heldTotal = 0;
   const memory = new RedirectMemory(() => d.clock.now());
   const log = d.logger.child({ component: "wake" });
 
-  app.get("/healthz", (_req, res) => void res.type("text").send("ok\n"));
-  app.get("/readyz", (_req, res) => {
-    const r = d.readyz?.() ?? { ok: d.ready(), text: d.ready() ? "ok\n" : "informers not synced\n" };
-    res
-      .status(r.ok ? 200 : 503)
-      .type("text")
-      .send(r.text);
-  });
-  app.get("/metrics", async (_req, res) => {
-    res.type(d.metrics.registry.contentType).send(await d.metrics.registry.metrics());
-  });
-  if (d.statusEndpoint !== false) {
-    app.get("/status/:namespace/:deployment", (req, res) => {
-      const t = d.targets.target(req.params.namespace, req.params.deployment);
-      if (t) res.set("Cache-Control", "no-store").json(status(t));
-      else
-        fail(
-          req,
-          res,
-          new TargetNotFound(
-            `deployment ${req.params.namespace}/${req.params.deployment} does not exist or is not opted in to KubeNap`,
-          ),
-        );
+  /** One request: parse its target, route it, and never let an error escape to node:http. */
+  function handle(req: IncomingMessage, res: ServerResponse): void {
+    let url: RequestUrl;
+    try {
+      url = parseRequestUrl(req.url ?? "/");
+    } catch (err) {
+      if (!(err instanceof MalformedUrl)) throw err;
+      return done(res, "/", 400, "Bad request", err.message, acceptsHtml(req));
+    }
+    route(req, res, url).catch((err: unknown) => {
+      log.error("wake handler error", errorFields(err));
+      if (!res.headersSent) done(res, url.path, 500, "Internal error", "KubeNap failed to answer", false);
+      else res.destroy();
     });
   }
-  app.all(["/wake", "/wake/:namespace/:deployment"], (req, res) => void handleWake(req, res));
-  // ingress-nginx's default-backend form sends the error request to path / with X-Code set.
-  app.all("/", (req, res, next) => {
-    if (header(req, "x-code") === undefined) return next();
-    void handleWake(req, res);
-  });
+
+  async function route(req: IncomingMessage, res: ServerResponse, url: RequestUrl): Promise<void> {
+    const [first, ns, dep, ...more] = url.segments;
+    const name = first?.toLowerCase();
+    const read = req.method === "GET" || req.method === "HEAD";
+    if (name === "wake" && more.length === 0 && (ns === undefined || (ns && dep)))
+      return handleWake(req, res, url, ns, dep);
+    // ingress-nginx's default-backend form sends the error request to path / with X-Code set.
+    if (first === undefined && header(req, "x-code") !== undefined) return handleWake(req, res, url);
+    if (read && url.segments.length === 1 && name === "healthz") return send(res, 200, TEXT, "ok\n");
+    if (read && url.segments.length === 1 && name === "readyz") {
+      const r = d.readyz?.() ?? { ok: d.ready(), text: d.ready() ? "ok\n" : "informers not synced\n" };
+      return send(res, r.ok ? 200 : 503, TEXT, r.text);
+    }
+    if (read && url.segments.length === 1 && name === "metrics") {
+      const body = await d.metrics.registry.metrics();
+      return send(res, 200, d.metrics.registry.contentType, body);
+    }
+    if (read && name === "status" && ns && dep && more.length === 0 && d.statusEndpoint !== false) {
+      const t = d.targets.target(ns, dep);
+      if (!t) {
+        const msg = `deployment ${ns}/${dep} does not exist or is not opted in to KubeNap`;
+        return fail(req, res, url, new TargetNotFound(msg));
+      }
+      res.setHeader("Cache-Control", "no-store");
+      return send(res, 200, JSON_TYPE, JSON.stringify(status(t)));
+    }
+    done(res, url.path, 404, "Not found", `no such path: ${url.path.slice(0, 200)}`, acceptsHtml(req));
+  }
 
   function status(t: WakeTarget): Record<string, unknown> {
     const flight = d.waker.inFlight(t);
@@ -166,12 +181,18 @@ export function createWakeApp(d: WakeAppDeps): express.Express {
     };
   }
 
-  async function handleWake(req: Request, res: Response): Promise<void> {
+  async function handleWake(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: RequestUrl,
+    namespace?: string,
+    deployment?: string,
+  ): Promise<void> {
     const wantsHtml = acceptsHtml(req);
     if (!d.ready()) {
       return done(
-        req,
         res,
+        url.path,
         503,
         "KubeNap is starting",
         "KubeNap has not finished reading the cluster yet; retry shortly",
@@ -183,15 +204,14 @@ export function createWakeApp(d: WakeAppDeps): express.Express {
     let location: string;
     let secure: boolean;
     try {
-      if (req.originalUrl.length > 8192) throw new BadWakeRequest(400, "request URL longer than 8 KiB");
+      if (url.raw.length > 8192) throw new BadWakeRequest(400, "request URL longer than 8 KiB");
       const path = originalPath(
-        header(req, "x-original-uri") ?? header(req, "x-forwarded-uri") ?? queryUri(req),
+        header(req, "x-original-uri") ?? header(req, "x-forwarded-uri") ?? queryUri(url),
       );
       const host = requestHost(header(req, "host"));
-      const params = req.params as { namespace?: string; deployment?: string };
       target = d.targets.resolve({
-        namespace: params.namespace ?? header(req, "x-namespace"),
-        deployment: params.deployment,
+        namespace: namespace ?? header(req, "x-namespace"),
+        deployment,
         service: header(req, "x-service-name"),
         ingress: header(req, "x-ingress-name"),
         host,
@@ -206,14 +226,14 @@ export function createWakeApp(d: WakeAppDeps): express.Express {
         }),
         to,
         target.tlsHosts,
-        fallbackScheme(req),
+        fallbackScheme(url),
       );
       secure = scheme === "https";
       location = redirectLocation(path, to, scheme);
     } catch (err) {
-      return fail(req, res, err);
+      return fail(req, res, url, err);
     }
-    res.set(STATE_HEADER, "waking");
+    res.setHeader(STATE_HEADER, "waking");
     const now = d.clock.now();
     // After a restart readiness looks "old"; a recent kubenap/wokeAt still counts as the wake's start.
     // KubeNap's own record still says asleep while replicas > 0: a wake not recorded yet (KubeNap
@@ -233,10 +253,10 @@ export function createWakeApp(d: WakeAppDeps): express.Express {
     // request that still reaches KubeNap for a ready app carries the app's own error.
     const midSequence = counted > 0 && counted < d.limits.maxRedirects;
     if (readyAt !== undefined && now - readyAt >= d.limits.loopGuardMs && !midSequence) {
-      res.set(STATE_HEADER, "ready");
+      res.setHeader(STATE_HEADER, "ready");
       return done(
-        req,
         res,
+        url.path,
         502,
         "The app answered with an error",
         `${target.key} is awake and ready, so the error the ingress reported came from the app itself, not from sleep. KubeNap does not redirect, to avoid a loop.`,
@@ -245,30 +265,28 @@ export function createWakeApp(d: WakeAppDeps): express.Express {
     }
     const failure = d.waker.recentFailure(target);
     if (failure && seenReady === undefined) {
-      res.set(STATE_HEADER, "failed");
-      return done(req, res, 504, "The app did not start in time", failure.message, wantsHtml);
+      res.setHeader(STATE_HEADER, "failed");
+      return done(res, url.path, 504, "The app did not start in time", failure.message, wantsHtml);
     }
     const asleep = readyAt === undefined && !d.waker.inFlight(target);
     const flight = readyAt === undefined ? d.waker.wake(target) : undefined;
     if (header(req, POLL_HEADER) === "1") {
       // The ingress sent the poll here, so the app is not answering yet, whatever readiness says.
-      res
-        .set({ "Cache-Control": "no-store", "Retry-After": String(d.limits.retryAfterSeconds) })
-        .status(503)
-        .json({ ...status(target), detail: `${target.key} is not answering through the ingress yet` });
-      return;
+      setHeaders(res, { "Cache-Control": "no-store", "Retry-After": String(d.limits.retryAfterSeconds) });
+      const body = { ...status(target), detail: `${target.key} is not answering through the ingress yet` };
+      return send(res, 503, JSON_TYPE, JSON.stringify(body));
     }
     // A fresh wake starts a fresh count; otherwise the larger of the cookie's and the memory's.
     const count = asleep ? 0 : counted;
     if (count >= d.limits.maxRedirects) {
-      return waitingAnswer(req, res, target, location, flight?.startedAt ?? now, wantsHtml);
+      return waitingAnswer(res, url, target, location, flight?.startedAt ?? now, wantsHtml);
     }
     const appHeld = held.get(target.key) ?? 0;
     if (appHeld >= d.limits.maxHeldPerApp || heldTotal >= d.limits.maxHeld) {
       const what = appHeld >= d.limits.maxHeldPerApp ? `for ${target.key}` : "in total";
       return done(
-        req,
         res,
+        url.path,
         503,
         "Too many waiting requests",
         `too many requests are already waiting ${what}`,
@@ -289,22 +307,22 @@ export function createWakeApp(d: WakeAppDeps): express.Express {
         if (wait > 0) await new Promise((r) => d.timers.setTimeout(() => r(undefined), wait));
         if (req.socket.destroyed) return;
         memory.set(client, target.key, count + 1);
-        res.set({
+        setHeaders(res, {
           Location: location,
           "Cache-Control": "no-store",
           [STATE_HEADER]: "ready",
           "Set-Cookie": countCookie(target.key, count + 1, secure),
         });
-        res.status(307).type("text").send(`${target.key} is ready: ${location}\n`);
+        send(res, 307, TEXT, `${target.key} is ready: ${location}\n`);
         d.metrics.response(307);
       } else if (outcome.kind === "held-too-long") {
         // Traefik's form (?uri=): Traefik forces its own status onto this answer (the plugin rewrites it
         // to 307) and copies our headers, so a Location makes the client ask again and be held again.
-        if (queryUri(req) !== undefined) res.set("Location", location);
-        waitingAnswer(req, res, target, location, flight?.startedAt ?? now, wantsHtml);
+        if (queryUri(url) !== undefined) res.setHeader("Location", location);
+        waitingAnswer(res, url, target, location, flight?.startedAt ?? now, wantsHtml);
       }
     } catch (err) {
-      fail(req, res, err);
+      fail(req, res, url, err);
     } finally {
       held.set(target.key, (held.get(target.key) ?? 1) - 1);
       if (held.get(target.key) === 0) held.delete(target.key);
@@ -315,8 +333,8 @@ export function createWakeApp(d: WakeAppDeps): express.Express {
 
   /** Browsers get the waiting page, other clients 503 with Retry-After. */
   function waitingAnswer(
-    req: Request,
-    res: Response,
+    res: ServerResponse,
+    url: RequestUrl,
     target: WakeTarget,
     location: string,
     startedAt: number,
@@ -324,18 +342,26 @@ export function createWakeApp(d: WakeAppDeps): express.Express {
   ): void {
     const retry = { "Retry-After": String(d.limits.retryAfterSeconds) };
     if (wantsHtml) {
-      res.status(503).set({ "Cache-Control": "no-store", ...retry });
-      res.type("html").send(waitingPage(target.name, location, startedAt, d.clock.now()));
+      setHeaders(res, { "Cache-Control": "no-store", ...retry });
+      send(res, 503, HTML, waitingPage(target.name, location, startedAt, d.clock.now()));
       d.metrics.response(503);
     } else {
-      done(req, res, 503, "The app is starting", `${target.key} is waking up; retry shortly`, false, retry);
+      done(
+        res,
+        url.path,
+        503,
+        "The app is starting",
+        `${target.key} is waking up; retry shortly`,
+        false,
+        retry,
+      );
     }
   }
 
   /** Waits for the flight, at most the hold limit, and not past the client going away. */
   function hold(
     flight: Promise<number>,
-    req: Request,
+    req: IncomingMessage,
     since: number,
   ): Promise<{ kind: "ready"; readyAt: number } | { kind: "held-too-long" } | { kind: "gone" }> {
     return new Promise((resolve, reject) => {
@@ -366,8 +392,8 @@ export function createWakeApp(d: WakeAppDeps): express.Express {
   }
 
   function done(
-    req: Request,
-    res: Response,
+    res: ServerResponse,
+    path: string,
     statusCode: number,
     title: string,
     detail: string,
@@ -376,24 +402,24 @@ export function createWakeApp(d: WakeAppDeps): express.Express {
   ): void {
     d.metrics.response(statusCode);
     // Debug only: stray requests must not flood the log (wakes and failures log in the waker).
-    log.debug("wake answered", { status: statusCode, title, path: req.path });
+    log.debug("wake answered", { status: statusCode, title, path: path.slice(0, 200) });
     sendProblem(res, statusCode, title, detail, html, extra);
   }
 
-  function fail(req: Request, res: Response, err: unknown): void {
+  function fail(req: IncomingMessage, res: ServerResponse, url: RequestUrl, err: unknown): void {
     const html = acceptsHtml(req);
     if (err instanceof BadWakeRequest)
-      return done(req, res, err.status, "Bad wake request", err.message, html);
+      return done(res, url.path, err.status, "Bad wake request", err.message, html);
     if (err instanceof TargetNotFound || err instanceof NotOptedInError)
-      return done(req, res, 404, "No such app", err.message, html);
+      return done(res, url.path, 404, "No such app", err.message, html);
     if (err instanceof WakeTimeoutError) {
-      res.set(STATE_HEADER, "failed");
-      return done(req, res, 504, "The app did not start in time", err.message, html);
+      res.setHeader(STATE_HEADER, "failed");
+      return done(res, url.path, 504, "The app did not start in time", err.message, html);
     }
     log.warn("wake failed", errorFields(err));
     done(
-      req,
       res,
+      url.path,
       503,
       "Kubernetes API unavailable",
       "KubeNap could not reach the Kubernetes API to wake the app; retry shortly",
@@ -402,5 +428,5 @@ export function createWakeApp(d: WakeAppDeps): express.Express {
     );
   }
 
-  return app;
+  return handle;
 }

@@ -4,8 +4,7 @@ const SERVICE_LABEL = "kubernetes.io/service-name";
 
 /**
  * Ready endpoints per Service, kept from EndpointSlice events: an event updates one slice's count and
- * a readiness question is one map read, so neither re-lists a namespace's slices. (For Readiness:
- * `check("svc:ns/name")` can be `endpoints.isReady(ns, name)`.)
+ * a readiness question is one map read, so neither re-lists a namespace's slices.
  */
 export class ReadyEndpoints {
   /** `namespace/service` → slice name → ready endpoints in it. */
@@ -13,8 +12,8 @@ export class ReadyEndpoints {
   /** `namespace/slice` → the Service it was last counted under (a slice's label can change). */
   private readonly sliceSvc = new Map<string, string>();
 
-  /** Feed EndpointSlice changes. */
-  onSlice(type: "add" | "update" | "delete", slice: V1EndpointSlice): void {
+  /** Feed EndpointSlice changes; returns the Services (`namespace/name`) whose count may have changed. */
+  onSlice(type: "add" | "update" | "delete", slice: V1EndpointSlice): string[] {
     const ns = slice.metadata?.namespace ?? "";
     const name = slice.metadata?.name ?? "";
     const sliceKey = `${ns}/${name}`;
@@ -26,7 +25,8 @@ export class ReadyEndpoints {
       this.sliceSvc.delete(sliceKey);
     }
     const svc = slice.metadata?.labels?.[SERVICE_LABEL];
-    if (type === "delete" || !svc) return;
+    const touched = before !== undefined ? [before] : [];
+    if (type === "delete" || !svc) return touched;
     const ready = (slice.endpoints ?? []).filter(
       (e) => e.conditions?.ready !== false && e.addresses.length > 0,
     ).length;
@@ -35,6 +35,7 @@ export class ReadyEndpoints {
     m.set(name, ready);
     this.bySvc.set(svcKey, m);
     this.sliceSvc.set(sliceKey, svcKey);
+    return svcKey === before ? touched : [...touched, svcKey];
   }
 
   /** True when the Service has at least one ready endpoint. */

@@ -1,9 +1,8 @@
 import type { V1Deployment, V1EndpointSlice } from "@kubernetes/client-node";
 import type { Clock } from "../clock.js";
 import type { Cache } from "../k8s/cache.js";
+import { ReadyEndpoints } from "./endpoint-index.js";
 import type { WakeTarget } from "./targets.js";
-
-const SERVICE_LABEL = "kubernetes.io/service-name";
 
 /**
  * Readiness as the ingress sees it: at least one ready endpoint in the Service's EndpointSlices, or
@@ -12,21 +11,19 @@ const SERVICE_LABEL = "kubernetes.io/service-name";
 export class Readiness {
   private readonly waiters = new Map<string, Set<() => void>>();
   private readonly readySince = new Map<string, number>();
+  /** Ready endpoints per Service, counted from the slice events: a question never lists slices. */
+  private readonly endpoints = new ReadyEndpoints();
 
   constructor(
-    private readonly slices: Cache<V1EndpointSlice>,
     private readonly deployments: Cache<V1Deployment>,
     private readonly clock: Clock,
     /** True once the caches hold their first list: readiness seen before that is "since long ago". */
     private readonly synced: () => boolean,
-    /** Ready endpoints per Service kept from events; without it a question lists the namespace's slices. */
-    private readonly endpoints?: { isReady(namespace: string, service: string): boolean },
   ) {}
 
   /** Feed EndpointSlice changes here. */
-  onSlice(slice: V1EndpointSlice): void {
-    const svc = slice.metadata?.labels?.[SERVICE_LABEL];
-    if (svc) this.changed(`svc:${slice.metadata?.namespace}/${svc}`);
+  onSlice(type: "add" | "update" | "delete", slice: V1EndpointSlice): void {
+    for (const svc of this.endpoints.onSlice(type, slice)) this.changed(`svc:${svc}`);
   }
 
   /** Feed Deployment changes here. */
@@ -84,16 +81,7 @@ export class Readiness {
   private check(key: string): boolean {
     const [kind, rest] = [key.slice(0, 3), key.slice(4)];
     const [namespace = "", name = ""] = rest.split("/");
-    if (kind === "svc") {
-      if (this.endpoints) return this.endpoints.isReady(namespace, name);
-      return this.slices
-        .list(namespace)
-        .some(
-          (s) =>
-            s.metadata?.labels?.[SERVICE_LABEL] === name &&
-            (s.endpoints ?? []).some((e) => e.conditions?.ready !== false && e.addresses.length > 0),
-        );
-    }
+    if (kind === "svc") return this.endpoints.isReady(namespace, name);
     const dep = this.deployments.get(name, namespace);
     return (dep?.spec?.replicas ?? 0) > 0 && (dep?.status?.availableReplicas ?? 0) > 0;
   }

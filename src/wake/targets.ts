@@ -7,6 +7,7 @@ import {
 } from "../annotations/policy.js";
 import { targetKey } from "../metrics-sources/types.js";
 import { BadWakeRequest } from "./errors.js";
+import { GatewayHosts, type Gateway, type HTTPRoute } from "./gateway-hosts.js";
 import { parseLenient } from "./lenient-policy.js";
 import { compileIngress, ingressClassOf, RouteTable, type CompiledIngress, type Route } from "./routes.js";
 
@@ -113,6 +114,7 @@ export class TargetIndex {
   /** Service key → keys of the Ingresses with a backend naming it. */
   private readonly ingressesByService = new Map<string, Set<string>>();
   private readonly routes = new RouteTable();
+  private readonly gateway = new GatewayHosts();
 
   constructor(private readonly o: TargetIndexOptions) {}
 
@@ -182,6 +184,16 @@ export class TargetIndex {
         addTo(this.selectedBy, appKey, key);
       }
     }
+  }
+
+  /** Feed Gateway API HTTPRoute changes: their hostnames become the app's redirect hosts. */
+  onHTTPRoute(type: "add" | "update" | "delete", route: HTTPRoute): void {
+    this.gateway.onRoute(type, route);
+  }
+
+  /** Feed Gateway changes: an HTTPS listener makes https the default scheme for its routes' hosts. */
+  onGateway(type: "add" | "update" | "delete", gateway: Gateway): void {
+    this.gateway.onGateway(type, gateway);
   }
 
   /** Feed Ingress changes. Ingresses of another class (with --ingress-class) are left out. */
@@ -328,6 +340,11 @@ export class TargetIndex {
       ing?.hosts.forEach((h) => hosts.add(h));
       ing?.tlsHosts.forEach((h) => tls.add(h));
     }
+    if (!viaIngress) {
+      const gw = this.gateway.hostsOf(this.servicesOf(app));
+      gw.hosts.forEach((h) => hosts.add(h));
+      gw.tlsHosts.forEach((h) => tls.add(h));
+    }
     return {
       namespace: app.namespace,
       name: app.name,
@@ -348,10 +365,16 @@ export class TargetIndex {
       const named = k(app.namespace, app.policy.ingress);
       if (this.routes.ingress(named)) out.add(named);
     }
+    for (const s of this.servicesOf(app))
+      for (const ing of this.ingressesByService.get(s) ?? []) out.add(ing);
+    return [...out];
+  }
+
+  /** The app's Services (`namespace/name`): those selecting its pods and the one kubenap/service names. */
+  private servicesOf(app: App): Set<string> {
     const svcs = new Set(this.selectedBy.get(app.key) ?? []);
     if (app.policy.service) svcs.add(k(app.namespace, app.policy.service));
-    for (const s of svcs) for (const ing of this.ingressesByService.get(s) ?? []) out.add(ing);
-    return [...out];
+    return svcs;
   }
 }
 

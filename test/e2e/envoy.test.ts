@@ -2,36 +2,17 @@
 // shaped like the Istio ingress gateway's (outbound|port||host clusters; ClusterIPs, so kube-proxy
 // refuses the connection while the app is asleep, and Envoy answers 503).
 import { readFileSync } from "node:fs";
-import type { Browser } from "playwright-core";
-import { freshNamespace } from "../integration/helpers/kube.js";
-import { launchBrowser } from "./helpers/clients.js";
-import { browserJourney, curlJourney, postJourney, type Entry } from "./helpers/journeys.js";
+import { browserJourney, curlJourney, postJourney } from "./helpers/journeys.js";
 import { putToSleep } from "./helpers/apps.js";
-import { setUpEnvoy, type Setup, type SetupApp } from "./helpers/setups.js";
+import { setUpEnvoy, type SetupApp } from "./helpers/setups.js";
+import { ingressSuite } from "./helpers/suite.js";
 import { runInNetns } from "./helpers/world.js";
 
 const APPS: SetupApp[] = [{ app: "web" }, { app: "slow", failFor: "10s" }];
 
 describe("Envoy 1.40 running the istio plugin's Lua", () => {
-  let ns = "";
-  let setup: Setup | undefined;
-  let browser: Browser | undefined;
-  const entry = (app: string): Entry => ({
-    namespace: ns,
-    app,
-    host: setup?.host(app) ?? "",
-    port: setup?.port ?? 0,
-  });
-
-  beforeAll(async () => {
-    ns = await freshNamespace("e2e-envoy");
-    setup = await setUpEnvoy(ns, APPS);
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await setup?.stop();
-  });
+  const suite = ingressSuite("e2e-envoy", setUpEnvoy, APPS);
+  const entry = suite.entry;
 
   for (const a of APPS) {
     const what = a.failFor ? "app answering 503 for its first 10 s" : "app";
@@ -42,14 +23,13 @@ describe("Envoy 1.40 running the istio plugin's Lua", () => {
       await postJourney(entry(a.app));
     });
     it(`${what}: headless Chromium lands on the app by itself`, async () => {
-      browser ??= await launchBrowser(APPS.map((x) => setup?.host(x.app) ?? ""));
-      await browserJourney(entry(a.app), browser, `envoy-${a.app}`);
+      await browserJourney(entry(a.app), await suite.browser(), `envoy-${a.app}`);
     });
   }
 
   it("the error Envoy had becomes KubeNap's answer: its status, Location and body, not Envoy's", async () => {
+    const { host, port, namespace: ns } = entry("web");
     await putToSleep(ns, "web");
-    const host = setup?.host("web") ?? "";
     const out = await runInNetns([
       "curl",
       "-sS",
@@ -57,8 +37,8 @@ describe("Envoy 1.40 running the istio plugin's Lua", () => {
       "--max-time",
       "60",
       "--resolve",
-      `${host}:${setup?.port}:127.0.0.1`,
-      `http://${host}:${setup?.port}/a/b?c=d`,
+      `${host}:${port}:127.0.0.1`,
+      `http://${host}:${port}/a/b?c=d`,
     ]);
     expect(out).toMatch(/^HTTP\/1\.1 307 /);
     expect(out).toMatch(/\r\nlocation: \/a\/b\?c=d\r\n/i);
@@ -68,7 +48,7 @@ describe("Envoy 1.40 running the istio plugin's Lua", () => {
 
   it("the Lua ran without a script error in any of these journeys", () => {
     expect(
-      readFileSync(setup?.log ?? "", "utf8")
+      readFileSync(suite.setup().log ?? "", "utf8")
         .split("\n")
         .filter((l) => l.includes("[lua]")),
     ).toEqual([]);

@@ -57,6 +57,13 @@ export async function freshNamespace(prefix: string): Promise<string> {
 }
 
 /** Options of a test Deployment. */
+/** The label that opts a Deployment in. */
+export const ENABLED = { "kubenap/enabled": "true" };
+
+/** When KubeNap recorded that it put a Deployment to sleep (ms; NaN when it did not). */
+export const sleptAt = (d: V1Deployment): number =>
+  new Date(d.metadata?.annotations?.["kubenap/sleptAt"] ?? "").getTime();
+
 export interface AppSpec {
   replicas: number;
   labels?: Record<string, string>;

@@ -97,3 +97,34 @@ export async function wakePortOf(p: KubenapProcess): Promise<number> {
   await p.waitLog((l) => l.message === "informers synced");
   return Number(line.port);
 }
+
+/** Flags of a monitor-only `kubenap run` in one namespace with the test source and a short Lease. */
+export function monitorFlags(o: {
+  namespace: string;
+  identity: string;
+  sweepInterval: string;
+  leaseMs: number;
+}): string[] {
+  return [
+    "--kubeconfig",
+    process.env.KUBENAP_TEST_KUBECONFIG ?? "",
+    "--namespaces",
+    o.namespace,
+    "--metrics-source",
+    "test",
+    "--sweep-interval",
+    o.sweepInterval,
+    "--lease-namespace",
+    o.namespace,
+    "--lease-duration",
+    `${o.leaseMs}ms`,
+    "--lease-retry",
+    "500ms",
+    "--identity",
+    o.identity,
+    "--wake-port",
+    "0",
+    "--log-level",
+    "debug",
+  ];
+}

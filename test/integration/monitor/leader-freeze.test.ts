@@ -2,34 +2,13 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { clients, createApp, eventsFor, freshNamespace, waitForDeployment } from "../helpers/kube.js";
-import { KubenapProcess } from "../helpers/process.js";
+import { KubenapProcess, monitorFlags } from "../helpers/process.js";
 
 const LEASE_MS = 4_000;
 
 function kubenap(ns: string, identity: string, env: Record<string, string>): KubenapProcess {
   return new KubenapProcess(
-    [
-      "--kubeconfig",
-      process.env.KUBENAP_TEST_KUBECONFIG ?? "",
-      "--namespaces",
-      ns,
-      "--metrics-source",
-      "test",
-      "--sweep-interval",
-      "200ms",
-      "--lease-namespace",
-      ns,
-      "--lease-duration",
-      `${LEASE_MS}ms`,
-      "--lease-retry",
-      "500ms",
-      "--identity",
-      identity,
-      "--wake-port",
-      "0",
-      "--log-level",
-      "debug",
-    ],
+    monitorFlags({ namespace: ns, identity, sweepInterval: "200ms", leaseMs: LEASE_MS }),
     env,
   );
 }

@@ -2,41 +2,19 @@ import type { CoreV1Event } from "@kubernetes/client-node";
 import {
   clients,
   createApp,
+  ENABLED,
   freshNamespace,
   testKubeConfig,
   waitFor,
   waitForDeployment,
 } from "../helpers/kube.js";
-import { KubenapProcess } from "../helpers/process.js";
+import { KubenapProcess, monitorFlags } from "../helpers/process.js";
 
-const ENABLED = { "kubenap/enabled": "true" };
 const LEASE_MS = 4_000;
 
 function kubenap(ns: string, identity: string): KubenapProcess {
-  return new KubenapProcess([
-    "--kubeconfig",
-    process.env.KUBENAP_TEST_KUBECONFIG ?? "",
-    "--namespaces",
-    ns,
-    "--metrics-source",
-    "test",
-    "--sweep-interval",
-    "500ms",
-    "--lease-namespace",
-    ns,
-    "--lease-duration",
-    `${LEASE_MS}ms`,
-    "--lease-retry",
-    "500ms",
-    "--identity",
-    identity,
-    "--wake-port",
-    "0",
-    "--wake-address",
-    "127.0.0.1",
-    "--log-level",
-    "debug",
-  ]);
+  const flags = monitorFlags({ namespace: ns, identity, sweepInterval: "500ms", leaseMs: LEASE_MS });
+  return new KubenapProcess([...flags, "--wake-address", "127.0.0.1"]);
 }
 
 const sleepingEvent = (ns: string, name: string): Promise<CoreV1Event> =>
@@ -94,8 +72,8 @@ describe("KubeNap as processes", () => {
       annotations: { "kubenap/idleAfter": "1s", "kubenap/replicaCount": "3", "kubenap/state": "asleep" },
     });
     // Long enough for two process starts and one lease takeover (the killed process held the lease),
-    // also on a loaded 2-core CI machine (20 s was not).
-    const graceMs = 30_000;
+    // also on a loaded 2-core CI machine (20 s was not; nor were 15 s per start with parallel lanes).
+    const graceMs = 50_000;
     const wokeAt = new Date();
     await createApp(ns, "fresh", {
       replicas: 2,
@@ -108,12 +86,12 @@ describe("KubeNap as processes", () => {
     });
     const first = kubenap(ns, "restart-1");
     procs.push(first);
-    await first.waitLog((l) => l.message === "sweep done" && Number(l.considered) === 2, 15_000);
+    await first.waitLog((l) => l.message === "sweep done" && Number(l.considered) === 2, 25_000);
     await first.kill("SIGKILL");
 
     const second = kubenap(ns, "restart-2");
     procs.push(second);
-    await second.waitLog((l) => l.message === "sweep done" && Number(l.considered) === 2, 15_000);
+    await second.waitLog((l) => l.message === "sweep done" && Number(l.considered) === 2, 25_000);
     const { apps } = clients();
     const [sleeper, fresh] = await Promise.all(
       ["sleeper", "fresh"].map((name) => apps.readNamespacedDeployment({ name, namespace: ns })),

@@ -3,6 +3,7 @@ import type { Runtime } from "../../../src/main.js";
 import {
   clients,
   createApp,
+  ENABLED,
   eventsFor,
   freshNamespace,
   waitForDeployment,
@@ -11,7 +12,6 @@ import {
 import { startKubenap } from "../helpers/runtime.js";
 import { ManualSource } from "../helpers/sources.js";
 
-const ENABLED = { "kubenap/enabled": "true" };
 const progressAt = (d: V1Deployment): number =>
   new Date(d.status?.conditions?.find((c) => c.type === "Progressing")?.lastUpdateTime ?? 0).getTime();
 

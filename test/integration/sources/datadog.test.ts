@@ -1,13 +1,14 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { V1Deployment } from "@kubernetes/client-node";
 import type { Runtime } from "../../../src/main.js";
 import {
   clients,
   createApp,
+  ENABLED,
   eventsFor,
   freshNamespace,
+  sleptAt,
   waitForDeployment,
   waitForEvent,
 } from "../helpers/kube.js";
@@ -19,10 +20,7 @@ const IDLE = 5_000;
 const INTERVAL = 1_000;
 const SWEEP = 1_000;
 const SLACK = 1_500;
-const ENABLED = { "kubenap/enabled": "true" };
 const annotations = { "kubenap/idleAfter": `${IDLE / 1000}s` };
-const sleptAt = (d: V1Deployment): number =>
-  new Date(d.metadata?.annotations?.["kubenap/sleptAt"] ?? "").getTime();
 const replicas = async (ns: string, name: string): Promise<number | undefined> =>
   (await clients().apps.readNamespacedDeployment({ name, namespace: ns })).spec?.replicas;
 

@@ -1,10 +1,11 @@
-import type { V1Deployment } from "@kubernetes/client-node";
 import type { Runtime } from "../../../src/main.js";
 import {
   clients,
   createApp,
+  ENABLED,
   eventsFor,
   freshNamespace,
+  sleptAt,
   waitForDeployment,
   waitForEvent,
 } from "../helpers/kube.js";
@@ -17,10 +18,7 @@ const IDLE = 5_000;
 const REPORT = 1_000;
 const SWEEP = 1_000;
 const SLACK = 1_500;
-const ENABLED = { "kubenap/enabled": "true" };
 const annotations = { "kubenap/idleAfter": `${IDLE / 1000}s` };
-const sleptAt = (d: V1Deployment): number =>
-  new Date(d.metadata?.annotations?.["kubenap/sleptAt"] ?? "").getTime();
 
 describe("the InfluxDB source, through the monitor, against a real influxd with Flux", () => {
   let ns: string;

@@ -1,14 +1,15 @@
 import { appendFileSync, mkdtempSync, renameSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { V1Deployment } from "@kubernetes/client-node";
 import type { Runtime } from "../../../src/main.js";
 import {
   clients,
   createApp,
   createIngress,
+  ENABLED,
   eventsFor,
   freshNamespace,
+  sleptAt,
   waitForDeployment,
   waitForEvent,
 } from "../helpers/kube.js";
@@ -19,9 +20,6 @@ const IDLE = 5_000;
 const SWEEP = 1_000;
 const POLL = 200;
 const SLACK = 1_500;
-const ENABLED = { "kubenap/enabled": "true" };
-const sleptAt = (d: V1Deployment): number =>
-  new Date(d.metadata?.annotations?.["kubenap/sleptAt"] ?? "").getTime();
 
 describe("the access-log source, through the monitor, with real files", () => {
   let ns: string;

@@ -1,10 +1,11 @@
-import type { V1Deployment } from "@kubernetes/client-node";
 import type { Runtime } from "../../../src/main.js";
 import {
   clients,
   createApp,
+  ENABLED,
   eventsFor,
   freshNamespace,
+  sleptAt,
   waitForDeployment,
   waitForEvent,
 } from "../helpers/kube.js";
@@ -17,10 +18,6 @@ const IDLE = 6_000;
 const SWEEP = 1_000;
 /** API round trips and informer latency on a shared 2-core machine. */
 const SLACK = 1_500;
-const ENABLED = { "kubenap/enabled": "true" };
-
-const sleptAt = (d: V1Deployment): number =>
-  new Date(d.metadata?.annotations?.["kubenap/sleptAt"] ?? "").getTime();
 
 /** The counter each preset reads, in the shape its ingress (or the app) exports it. */
 const shapes = (ns: string) => ({

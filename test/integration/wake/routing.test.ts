@@ -1,8 +1,16 @@
-import { NetworkingV1Api, type V1EndpointSlice, type V1IngressSpec } from "@kubernetes/client-node";
+import { execFileSync } from "node:child_process";
+import { join } from "node:path";
+import {
+  CustomObjectsApi,
+  NetworkingV1Api,
+  type V1EndpointSlice,
+  type V1IngressSpec,
+} from "@kubernetes/client-node";
 import type { Runtime } from "../../../src/main.js";
 import {
   clients,
   createApp,
+  ENABLED,
   freshNamespace,
   httpGet,
   testKubeConfig,
@@ -15,7 +23,6 @@ import { ManualSource } from "../helpers/sources.js";
 // Which app a request resolves to, on real Ingress, Service and Deployment objects. Awake apps answer
 // 502 at once naming the app (--loop-guard 0s), so most cases need no wake.
 
-const ENABLED = { "kubenap/enabled": "true" };
 const net = () => clients().kc.makeApiClient(NetworkingV1Api);
 const backend = (service: string) => ({ service: { name: service, port: { number: 80 } } });
 const path = (pathType: string, p: string, service: string) => ({
@@ -133,6 +140,85 @@ describe("wake resolution on a real control plane", () => {
     const { apps } = clients();
     expect((await apps.readNamespacedDeployment({ name: "api", namespace: ns })).spec?.replicas).toBe(1);
     expect((await apps.readNamespacedDeployment({ name: "web", namespace: ns })).spec?.replicas).toBe(0);
+  });
+
+  it("redirects to https for an HTTPRoute host whose Gateway listener is HTTPS (Gateway API installed)", async () => {
+    // The Gateway API CRDs as the e2e journeys install them (test/e2e/install-proxies.sh caches them).
+    const proxies = execFileSync("bash", ["test/e2e/install-proxies.sh"], { encoding: "utf8" })
+      .trim()
+      .split("\n")
+      .pop();
+    const crds = ["gateways", "httproutes"].map((r) =>
+      join(`${proxies}`, "gateway-api-v1.6.3", `gateway.networking.k8s.io_${r}.yaml`),
+    );
+    const kubectl = join(process.env.KUBENAP_TEST_BIN ?? "", "kubectl");
+    const kubeconfig = process.env.KUBENAP_TEST_KUBECONFIG ?? "";
+    execFileSync(kubectl, [
+      "--kubeconfig",
+      kubeconfig,
+      "apply",
+      "--server-side",
+      ...crds.flatMap((f) => ["-f", f]),
+    ]);
+    execFileSync(kubectl, [
+      "--kubeconfig",
+      kubeconfig,
+      "wait",
+      "--for=condition=Established",
+      "--timeout=30s",
+      "crd/gateways.gateway.networking.k8s.io",
+      "crd/httproutes.gateway.networking.k8s.io",
+    ]);
+    const ns = await freshNamespace("gwtls");
+    await createApp(ns, "web", {
+      replicas: 0,
+      labels: ENABLED,
+      annotations: { "kubenap/replicaCount": "1" },
+    });
+    const custom = clients().kc.makeApiClient(CustomObjectsApi);
+    const gw = { group: "gateway.networking.k8s.io", version: "v1", namespace: ns };
+    await custom.createNamespacedCustomObject({
+      ...gw,
+      plural: "gateways",
+      body: {
+        apiVersion: "gateway.networking.k8s.io/v1",
+        kind: "Gateway",
+        metadata: { name: "gw" },
+        spec: {
+          gatewayClassName: "any",
+          listeners: [
+            { name: "web", port: 80, protocol: "HTTP", hostname: "*.example" },
+            {
+              name: "websecure",
+              port: 443,
+              protocol: "HTTPS",
+              hostname: "*.example",
+              tls: { certificateRefs: [{ name: "cert" }] },
+            },
+          ],
+        },
+      },
+    });
+    await custom.createNamespacedCustomObject({
+      ...gw,
+      plural: "httproutes",
+      body: {
+        apiVersion: "gateway.networking.k8s.io/v1",
+        kind: "HTTPRoute",
+        metadata: { name: "web" },
+        spec: {
+          hostnames: ["web.example"],
+          parentRefs: [{ name: "gw", sectionName: "websecure" }],
+          rules: [{ backendRefs: [{ name: "web", port: 80 }] }],
+        },
+      },
+    });
+    kubenap = await startKubenap(ns, new ManualSource(), ["--settle-delay", "100ms"]);
+    // No forwarded header says the scheme: the listener's HTTPS does. Another host is refused.
+    const other = await get({ Host: "evil.example", "X-Original-URI": "/x" }, `/wake/${ns}/web`);
+    expect(other.status).toBe(400);
+    const res = await get({ Host: "web.example", "X-Original-URI": "/cart?id=1" }, `/wake/${ns}/web`);
+    expect([res.status, res.headers.location]).toEqual([307, "https://web.example/cart?id=1"]);
   });
 
   it("gives a host and path claimed by two namespaces to the oldest Ingress, and counts only --ingress-class", async () => {

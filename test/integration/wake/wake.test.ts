@@ -5,6 +5,7 @@ import {
   clients,
   createApp,
   createIngress,
+  ENABLED,
   freshNamespace,
   httpGet,
   readyEndpoints,
@@ -17,7 +18,6 @@ import { ReplicaRecorder } from "../helpers/replica-changes.js";
 import { startKubenap } from "../helpers/runtime.js";
 import { ManualSource } from "../helpers/sources.js";
 
-const ENABLED = { "kubenap/enabled": "true" };
 const HOST = "app.example";
 
 describe("the wake handler on a real control plane", () => {

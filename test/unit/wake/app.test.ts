@@ -222,6 +222,31 @@ describe("the wake app in-process", () => {
     expect((await Promise.all(heldOnes)).map((r) => r.status)).toEqual([307, 307]);
   });
 
+  describe("paths and methods (node:http routing)", () => {
+    it.each<[string, string, string, number]>([
+      ["explicit path with a trailing slash", "GET", "/wake/n/web/", 307],
+      ["explicit path, percent-encoded name", "GET", "/wake/n/w%65b", 307],
+      ["absolute-form request target", "GET", `http://${HOST}/wake/n/web`, 307],
+      ["/wake with any method", "DELETE", "/wake", 307],
+      ["unknown path", "GET", "/nope", 404],
+      ["/wake with one segment only", "GET", "/wake/n", 404],
+      ["/healthz is read-only", "POST", "/healthz", 404],
+      ["malformed percent-encoding", "GET", "/wake/n/%E0%A4%A", 400],
+    ])("%s: %s %s → %i", async (_what, method, path, status) => {
+      h = await startHarness(objs({ replicas: 0 }));
+      const res = await send(h.port, { method, path, headers: { Host: HOST, "X-Original-URI": "/orders" } });
+      expect(res.status).toBe(status);
+      if (status >= 400) expect(res.headers["content-type"]).toMatch(/problem\+json/);
+    });
+
+    it("HEAD /healthz answers 200 without a body", async () => {
+      h = await startHarness(objs());
+      const res = await send(h.port, { method: "HEAD", path: "/healthz" });
+      expect(res.status).toBe(200);
+      expect(res.body).toBe("");
+    });
+  });
+
   it("serves no /status with --status-endpoint=false", async () => {
     h = await startHarness(objs(), { statusEndpoint: false });
     expect((await send(h.port, { path: "/status/n/web" })).status).toBe(404);

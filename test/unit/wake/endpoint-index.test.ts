@@ -22,9 +22,10 @@ describe("ReadyEndpoints", () => {
     expect(e.isReady("n", "web")).toBe(false);
     e.onSlice("update", slice("web-a", "web", [true]));
     expect(e.isReady("n", "web")).toBe(true);
-    e.onSlice("update", slice("web-a", "api", [true]));
+    // A relabelled slice changes both Services: both are reported, so waiters of either are told.
+    expect(e.onSlice("update", slice("web-a", "api", [true]))).toEqual(["n/web", "n/api"]);
     expect([e.isReady("n", "web"), e.isReady("n", "api")]).toEqual([false, true]);
-    e.onSlice("delete", slice("web-a", "api", [true]));
+    expect(e.onSlice("delete", slice("web-a", "api", [true]))).toEqual(["n/api"]);
     expect(e.isReady("n", "api")).toBe(false);
     e.onSlice("add", slice("orphan", undefined, [true]));
     expect(e.isReady("m", "web")).toBe(false);

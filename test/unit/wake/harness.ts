@@ -71,7 +71,7 @@ export async function startHarness(
   const deployments = new MapCache<V1Deployment>();
   const slices = new MapCache<V1EndpointSlice>();
   for (const obj of objs) if ("template" in (obj.spec ?? {})) deployments.put(obj as V1Deployment);
-  const readiness = new Readiness(slices, deployments, systemClock, () => true);
+  const readiness = new Readiness(deployments, systemClock, () => true);
   const scaleUps: string[] = [];
   const events: [string, EventReason, string][] = [];
   const sink: EventSink = {
@@ -85,7 +85,7 @@ export async function startHarness(
       endpoints: [{ addresses: ["10.0.0.1"], conditions: { ready: true } }],
     };
     slices.put(slice);
-    readiness.onSlice(slice);
+    readiness.onSlice("add", slice);
   };
   const sleep = (namespace: string, name: string): void => {
     const d = deployments.get(name, namespace);
@@ -96,7 +96,7 @@ export async function startHarness(
     readiness.onDeployment(asleep);
     for (const slice of slices.list(namespace)) {
       slices.remove(slice.metadata?.name ?? "", namespace);
-      readiness.onSlice(slice);
+      readiness.onSlice("delete", slice);
     }
   };
   const metrics = new WakeMetrics();

@@ -200,6 +200,48 @@ describe("TargetIndex across namespaces and classes", () => {
     expect(explicit.service).toBe("web");
   });
 
+  it("takes the redirect hosts of an app behind an HTTPRoute, and https where its Gateway listener is HTTPS", () => {
+    const index = world([dep("n", "web"), svc("n", "web", "web"), dep("n", "api"), svc("n", "api", "api")]);
+    const gateway = (name: string, listeners: { name: string; hostname?: string; protocol: string }[]) => ({
+      metadata: { namespace: "infra", name },
+      spec: { listeners },
+    });
+    const route = (name: string, service: string, hostnames: string[], sectionName?: string) => ({
+      metadata: { namespace: "n", name },
+      spec: {
+        hostnames,
+        parentRefs: [{ namespace: "infra", name: "gw", ...(sectionName && { sectionName }) }],
+        rules: [{ backendRefs: [{ name: service, port: 80 }] }],
+      },
+    });
+    index.onGateway(
+      "add",
+      gateway("gw", [
+        { name: "web", hostname: "*.example", protocol: "HTTP" },
+        { name: "websecure", hostname: "*.example", protocol: "HTTPS" },
+      ]),
+    );
+    index.onHTTPRoute("add", route("web", "web", ["web.example"], "websecure"));
+    index.onHTTPRoute("add", route("api", "api", ["api.example"], "web"));
+    const web = index.resolve({ namespace: "n", deployment: "web", path: "/" });
+    expect(web.hosts).toEqual(["web.example"]);
+    expect(web.tlsHosts).toEqual(["web.example"]);
+    const api = index.resolve({ namespace: "n", deployment: "api", path: "/" });
+    expect(api.hosts).toEqual(["api.example"]);
+    expect(api.tlsHosts).toBeUndefined();
+    // The route moves to the HTTPS listener; then the route goes away.
+    index.onHTTPRoute("update", route("api", "api", ["api.example"], "websecure"));
+    expect(index.resolve({ namespace: "n", deployment: "api", path: "/" }).tlsHosts).toEqual(["api.example"]);
+    index.onHTTPRoute("delete", route("api", "api", ["api.example"]));
+    expect(index.resolve({ namespace: "n", deployment: "api", path: "/" }).hosts).toBeUndefined();
+    // A route without hostnames takes its listener's; a Gateway without TLS gives no https.
+    index.onGateway("update", gateway("gw", [{ name: "web", hostname: "plain.example", protocol: "HTTP" }]));
+    index.onHTTPRoute("add", route("api", "api", []));
+    const plain = index.resolve({ namespace: "n", deployment: "api", path: "/" });
+    expect(plain.hosts).toEqual(["plain.example"]);
+    expect(plain.tlsHosts).toBeUndefined();
+  });
+
   it("follows events: an Ingress removed or changed, a Service's selector changed, a Deployment opting out", () => {
     const web = dep("n", "web");
     const index = world([

@@ -42,8 +42,7 @@ interface Call {
 
 function setup(annotations: Record<string, string> = { "kubenap/replicaCount": "3" }, hang = false) {
   const clock = new FakeClock();
-  const slices = new MapCache<V1EndpointSlice>();
-  const readiness = new Readiness(slices, new MapCache<V1Deployment>(), clock, () => true);
+  const readiness = new Readiness(new MapCache<V1Deployment>(), clock, () => true);
   const calls: Call[] = [];
   const events: [string, EventReason][] = [];
   const eventUids: (string | undefined)[] = [];
@@ -88,8 +87,7 @@ function setup(annotations: Record<string, string> = { "kubenap/replicaCount": "
       metadata: { namespace: "shop", name: "web-abc", labels: { "kubernetes.io/service-name": "web" } },
       endpoints: [{ addresses: ["10.0.0.1"], conditions: { ready: true } }],
     };
-    slices.items.push(slice);
-    readiness.onSlice(slice);
+    readiness.onSlice("add", slice);
   };
   return { clock, waker, calls, events, eventUids, becomeReady };
 }
