@@ -26,12 +26,19 @@ function traefikCrdsFile(root: string): string | undefined {
   return existsSync(f) ? f : undefined;
 }
 
-/** A child that runs until stopped (kubectl port-forward, kubectl logs -f). */
-function background(argv: string[], onLine?: (l: string) => void): ChildProcess {
+/** A child that runs until stopped (kubectl port-forward, kubectl logs -f); its errors reach `onError`. */
+function background(
+  argv: string[],
+  onError: (l: string) => void,
+  onLine?: (l: string) => void,
+): ChildProcess {
   const child = spawn(argv[0] ?? "kubectl", argv.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
   if (onLine && child.stdout) createInterface({ input: child.stdout }).on("line", onLine);
   child.stdout?.resume();
-  child.stderr?.resume();
+  if (child.stderr) createInterface({ input: child.stderr }).on("line", onError);
+  child.once("exit", (code, signal) => {
+    if (signal === null) onError(`exited with ${code}`);
+  });
   return child;
 }
 
@@ -96,7 +103,16 @@ export async function runCluster(root: string, args: DemoArgs): Promise<number> 
     if (live) screen.draw(Date.now());
   };
   const stopper = new Stopper(say);
-  const forward = background(kubectl("port-forward", "-n", DEMO_NAMESPACE, "svc/traefik", `${args.port}:80`));
+  const problem =
+    (what: string) =>
+    (line: string): void => {
+      model.notice(Date.now(), `${what}: ${line}`);
+      redraw();
+    };
+  const forward = background(
+    kubectl("port-forward", "-n", DEMO_NAMESPACE, "svc/traefik", `${args.port}:80`),
+    problem("kubectl port-forward"),
+  );
   stopper.add("kubectl port-forward", stopChild(forward));
   const logs = background(
     kubectl(
@@ -109,6 +125,7 @@ export async function runCluster(root: string, args: DemoArgs): Promise<number> 
       "--tail=0",
       "--max-log-requests=10",
     ),
+    problem("kubectl logs"),
     (line) => {
       const ev = parseKubenapLine(line, Date.now());
       if (ev) {

@@ -127,6 +127,11 @@ export class DemoModel {
     }
   }
 
+  /** A line for the Recent list from elsewhere (e.g. a failing port forward). */
+  notice(at: number, text: string): void {
+    this.note(at, text);
+  }
+
   private note(at: number, text: string): void {
     this.history.push(`${clockTime(at)} ${text}`);
     this.noted++;
