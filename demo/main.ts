@@ -86,7 +86,10 @@ async function runLocal(args: DemoArgs): Promise<number> {
       live = false;
       screen.release();
       say(`\n${signal}: stopping everything the demo started`);
+      // Keeps the process alive until the clean-up is done, even if every other handle is gone.
+      const keepAlive = setInterval(() => undefined, 1_000);
       void stopper.stopAll().then(() => {
+        clearInterval(keepAlive);
         // The pod agent's namespaces are removed by the agent; sweep any a hard kill left.
         removeStaleNetns();
         const left = [

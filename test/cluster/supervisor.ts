@@ -19,6 +19,8 @@ try {
   };
   process.on("SIGTERM", () => void stop());
   process.on("SIGINT", () => void stop());
+  // A closed terminal (the demo, a developer's shell) hangs up the whole process group.
+  process.on("SIGHUP", () => void stop());
   if (!detached) {
     process.stdin.on("end", () => void stop());
     process.stdin.on("error", () => void stop());

@@ -66,7 +66,8 @@ export async function startWorld(opts: { netnsPrefix?: string } = {}): Promise<W
   let bridge: Bridge | undefined;
   const stop = async (): Promise<void> => {
     await bridge?.close();
-    if (child && child.exitCode === null) {
+    // A supervisor killed by a signal has signalCode set and exitCode null: its exit event is past.
+    if (child && child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((r) => child?.once("exit", r));
       child.stdin?.end();
       await exited;
