@@ -48,26 +48,39 @@ export function inNetns(name: string, argv: string[]): string[] {
 }
 
 /**
- * Deletes namespaces left by runs that died without cleaning up: `<prefix><pid>…` whose pid is gone
- * (the e2e world's `kubenap-e2e-<pid>`, the pod agent's `knp<pid>-<n>`).
+ * Of the given namespace names, those a run made (`<prefix><pid>…`: the e2e world's `kubenap-e2e-<pid>`,
+ * the demo's `kubenap-demo-<pid>`, the pod agent's `knp<pid>-<n>`) whose process is gone.
  */
-export function deleteStaleNetns(prefixes: string[]): void {
-  let names: string[];
+export function staleNetns(
+  names: readonly string[],
+  prefixes: readonly string[],
+  isAlive: (pid: number) => boolean = alive,
+): string[] {
+  return names.filter((name) => {
+    const prefix = prefixes.find((p) => name.startsWith(p));
+    if (!prefix) return false;
+    const pid = Number(/^\d+/.exec(name.slice(prefix.length))?.[0] ?? "NaN");
+    return Number.isInteger(pid) && !isAlive(pid);
+  });
+}
+
+/** Namespace names (`ip netns list`); empty when it cannot be listed. */
+export function netnsNames(): string[] {
   try {
-    names = execFileSync("ip", ["netns", "list"], { encoding: "utf8" })
+    return execFileSync("ip", ["netns", "list"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] })
       .split("\n")
       .map((l) => l.split(" ")[0] ?? "")
       .filter(Boolean);
   } catch {
-    return;
+    return [];
   }
-  for (const name of names) {
-    const prefix = prefixes.find((p) => name.startsWith(p));
-    if (!prefix) continue;
-    const pid = Number(/^\d+/.exec(name.slice(prefix.length))?.[0] ?? "NaN");
-    if (!Number.isInteger(pid) || alive(pid)) continue;
-    deleteNetns(name);
-  }
+}
+
+/** Deletes namespaces left by runs that died without cleaning up; returns their names. */
+export function deleteStaleNetns(prefixes: readonly string[]): string[] {
+  const stale = staleNetns(netnsNames(), prefixes);
+  for (const name of stale) deleteNetns(name);
+  return stale;
 }
 
 function alive(pid: number): boolean {

@@ -1,5 +1,6 @@
 import { PassThrough } from "node:stream";
-import { staleNetns } from "../../../demo/cleanup.js";
+import { staleNetns } from "../../cluster/netns.js";
+import { NETNS_PREFIXES } from "../../e2e/world.js";
 import type { AppRow } from "../../../demo/model.js";
 import { DemoModel } from "../../../demo/model.js";
 import { Screen, fitWidth } from "../../../demo/screen.js";
@@ -87,6 +88,7 @@ describe("what a killed demo leaves behind", () => {
     expect(
       staleNetns(
         ["kubenap-demo-100", "kubenap-demo-200", "knp100-3", "knp200-1", "kubenap-e2e-100", "mine", "knpx"],
+        NETNS_PREFIXES,
         alive,
       ),
     ).toEqual(["kubenap-demo-100", "knp100-3", "kubenap-e2e-100"]);
