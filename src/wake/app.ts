@@ -170,7 +170,9 @@ export function createWakeApp(d: WakeAppDeps): RequestListener {
 
   function status(t: WakeTarget): Record<string, unknown> {
     const flight = d.waker.inFlight(t);
-    const ready = d.readiness.isReady(t);
+    // As the wake path decides: ready endpoints count only while the Deployment is seen scaled up (a
+    // slice can lag a scale-down, and the Deployment's watch can lag the slices' after an outage).
+    const ready = t.replicas > 0 && d.readiness.isReady(t);
     const state = ready ? "ready" : d.waker.recentFailure(t) ? "failed" : flight ? "waking" : "asleep";
     return {
       namespace: t.namespace,

@@ -247,6 +247,16 @@ describe("the wake app in-process", () => {
     });
   });
 
+  it("/status says ready only while the Deployment is seen scaled up, as the wake path decides", async () => {
+    h = await startHarness(objs({ replicas: 0 }));
+    h.ready("n", "web"); // slices still list ready endpoints of an app at 0 replicas
+    const stale = JSON.parse((await send(h.port, { path: "/status/n/web" })).body) as { ready: boolean };
+    expect(stale.ready).toBe(false);
+    expect((await wake({ Host: HOST })).status).toBe(307);
+    const woken = JSON.parse((await send(h.port, { path: "/status/n/web" })).body) as { ready: boolean };
+    expect(woken.ready).toBe(true);
+  });
+
   it("serves no /status with --status-endpoint=false", async () => {
     h = await startHarness(objs(), { statusEndpoint: false });
     expect((await send(h.port, { path: "/status/n/web" })).status).toBe(404);
