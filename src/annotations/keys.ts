@@ -100,6 +100,15 @@ export const KEYS = declare({
     example: "2m",
     doc: "How long a wake may take before it fails with 504 and a WakeTimeout Event.",
   },
+  awakeUntil: {
+    key: "kubenap/awakeUntil",
+    on: "annotation",
+    writer: "user",
+    type: "RFC 3339 time",
+    default: "(none)",
+    example: "2026-11-25T18:00:00Z",
+    doc: "Keeps the app awake until this time: the monitor does not put it to sleep before. Set by `kubenap pin`, removed by `kubenap unpin`.",
+  },
   state: {
     key: "kubenap/state",
     on: "annotation",

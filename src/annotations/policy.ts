@@ -30,6 +30,8 @@ export interface Policy {
   state: "awake" | "asleep";
   sleptAt?: Date;
   wokeAt?: Date;
+  /** kubenap/awakeUntil: the monitor does not put the app to sleep before this time. */
+  awakeUntil?: Date;
 }
 
 /** One invalid value: which key, what it held (shortened), what is accepted. */
@@ -103,7 +105,7 @@ export function parsePolicy(
     }
     return ms;
   };
-  const time = (n: "sleptAt" | "wokeAt"): Date | undefined => {
+  const time = (n: "sleptAt" | "wokeAt" | "awakeUntil"): Date | undefined => {
     const v = read(n);
     if (v === undefined) return undefined;
     const d = new Date(v);
@@ -135,6 +137,7 @@ export function parsePolicy(
   }
   const sleptAt = time("sleptAt");
   const wokeAt = time("wokeAt");
+  const awakeUntil = time("awakeUntil");
 
   if (problems.length > 0) return { ok: false, problems };
   return {
@@ -152,6 +155,7 @@ export function parsePolicy(
       state,
       ...(sleptAt && { sleptAt }),
       ...(wokeAt && { wokeAt }),
+      ...(awakeUntil && { awakeUntil }),
     },
   };
 }

@@ -16,12 +16,24 @@ export interface DecisionInput {
 /** Why a target stays as it is, or that it goes to sleep after idleForMs. */
 export type Decision =
   | { sleep: true; idleForMs: number }
-  | { sleep: false; reason: "not-running" | "hpa" | "unknown" | "active" | "grace"; detail: string };
+  | {
+      sleep: false;
+      reason: "not-running" | "pinned" | "hpa" | "unknown" | "active" | "grace";
+      detail: string;
+    };
 
 /** The sleep decision. Pure; unknown activity never leads to sleep. */
 export function decide(i: DecisionInput): Decision {
   const idle = i.policy.idleAfterMs;
   if (i.replicas <= 0) return { sleep: false, reason: "not-running", detail: "already at 0 replicas" };
+  const pinned = i.policy.awakeUntil?.getTime();
+  if (pinned !== undefined && pinned > i.now) {
+    return {
+      sleep: false,
+      reason: "pinned",
+      detail: `pinned awake until ${i.policy.awakeUntil?.toISOString()}`,
+    };
+  }
   if (i.hasHpa)
     return { sleep: false, reason: "hpa", detail: "a HorizontalPodAutoscaler targets this Deployment" };
   const a = i.activity;

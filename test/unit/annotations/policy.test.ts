@@ -49,6 +49,7 @@ describe("parsePolicy", () => {
       { "kubenap/state": "asleep", "kubenap/sleptAt": "2026-11-25T14:00:00Z" },
       { state: "asleep", sleptAt: new Date("2026-11-25T14:00:00Z") },
     ],
+    [{ "kubenap/awakeUntil": "2026-11-25T18:00:00Z" }, { awakeUntil: new Date("2026-11-25T18:00:00Z") }],
   ])("accepts %j", (annotations, expected) => {
     const r = parse(annotations);
     expect(r.ok).toBe(true);
@@ -80,6 +81,7 @@ describe("parsePolicy", () => {
     ["kubenap/query", ""],
     ["kubenap/state", "sleeping"],
     ["kubenap/wokeAt", "yesterday"],
+    ["kubenap/awakeUntil", "2h"],
     ["kubenap/service", big],
     ["kubenap/query", big],
   ])("rejects %s=%j, naming key, value and what is accepted", (key, value) => {

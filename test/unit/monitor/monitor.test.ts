@@ -205,3 +205,40 @@ describe("an app found running after KubeNap put it to sleep", () => {
     expect(warning?.[1]).toContain("ignoreDifferences");
   });
 });
+
+describe("an app pinned awake (kubenap/awakeUntil)", () => {
+  it("is not put to sleep before that time, and is once it has passed", async () => {
+    const until = new Date(Date.parse("2026-11-25T12:00:00Z") + 2 * HOUR).toISOString();
+    const { clock, source, writes, monitor } = setup([dep("web", { "kubenap/awakeUntil": until })], {
+      sweepIntervalMs: 60_000,
+    });
+    monitor.start();
+    // Idle for a day, swept every minute for the pin's two hours: never slept.
+    for (let i = 0; i < 120; i++) {
+      await clock.advance(60_000);
+      source.release();
+      if (writes.length > 0) break;
+    }
+    expect(writes).toEqual([]);
+    expect(clock.now()).toBeGreaterThanOrEqual(Date.parse(until));
+    await clock.advance(60_000);
+    source.release();
+    await clock.advance(1);
+    // (The fake cluster does not apply writes, so later sweeps may repeat it; the first one counts.)
+    expect(writes.map((w) => [w.op, w.annotations["kubenap/state"]])[0]).toEqual(["sleep", "asleep"]);
+    await monitor.stop();
+  });
+
+  it("with an invalid time, is skipped with an InvalidAnnotation Warning naming the key", async () => {
+    const { clock, source, writes, events, monitor } = setup([dep("web", { "kubenap/awakeUntil": "2h" })]);
+    const report = monitor.sweep();
+    await clock.advance(1);
+    source.release();
+    expect((await report).invalid).toEqual(["shop/web"]);
+    expect(writes).toEqual([]);
+    expect(events).toContainEqual([
+      "InvalidAnnotation",
+      'annotation kubenap/awakeUntil="2h" is invalid: expected an RFC 3339 time',
+    ]);
+  });
+});
