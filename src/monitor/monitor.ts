@@ -1,6 +1,6 @@
 import type { V1Deployment } from "@kubernetes/client-node";
 import type { Logger } from "winston";
-import { KEYS } from "../annotations/keys.js";
+import { sleepAnnotations, wakeAnnotations } from "../annotations/writes.js";
 import {
   describeProblem,
   isOptedIn,
@@ -285,10 +285,7 @@ export class Monitor {
     const key = depKey(dep);
     const owner = gitOpsReplicasOwner(dep);
     try {
-      const outcome = await this.d.scaler.annotateIfUnchanged(dep, {
-        [KEYS.state.key]: "awake",
-        [KEYS.wokeAt.key]: new Date(this.d.clock.now()).toISOString(),
-      });
+      const outcome = await this.d.scaler.annotateIfUnchanged(dep, wakeAnnotations(this.d.clock.now()));
       if (outcome === "conflict") return;
       report.foundRunning.push(key);
       this.log.info("found running after sleep; recorded as woken", { ...ids(dep), gitOpsOwner: owner });
@@ -309,16 +306,7 @@ export class Monitor {
   private async putToSleep(t: Target, idleForMs: number, now: number, report: SweepReport): Promise<void> {
     if (!this.canAct()) return;
     const replicas = t.dep.spec?.replicas ?? 1;
-    const record = t.policy.replicaCount === undefined || t.policy.replicaCountRecorded;
-    const restore = record ? replicas : (t.policy.replicaCount ?? replicas);
-    const annotations: Record<string, string> = {
-      [KEYS.state.key]: "asleep",
-      [KEYS.sleptAt.key]: new Date(now).toISOString(),
-      ...(record && {
-        [KEYS.replicaCount.key]: String(replicas),
-        [KEYS.replicaCountRecorded.key]: String(replicas),
-      }),
-    };
+    const { annotations, restore } = sleepAnnotations(replicas, t.policy, now);
     try {
       const outcome = await this.d.scaler.sleep(t.dep, annotations);
       if (outcome === "conflict") {

@@ -1,5 +1,6 @@
 import type { V1Deployment } from "@kubernetes/client-node";
 import type { Logger } from "winston";
+import { wakeAnnotations } from "../annotations/writes.js";
 import { KEYS } from "../annotations/keys.js";
 import {
   describeProblem,
@@ -130,10 +131,7 @@ export class Waker {
   /** state=awake and wokeAt, written after the scale-up; a failure is healed by the monitor. */
   private async recordWake(t: WakeTarget, log: Logger): Promise<void> {
     try {
-      await this.d.scaler.annotate(t.namespace, t.name, {
-        [KEYS.state.key]: "awake",
-        [KEYS.wokeAt.key]: new Date(this.d.clock.now()).toISOString(),
-      });
+      await this.d.scaler.annotate(t.namespace, t.name, wakeAnnotations(this.d.clock.now()));
     } catch (err) {
       log.warn("could not record the wake in annotations; the monitor will", errorFields(err));
     }
