@@ -30,7 +30,7 @@ export const DEFAULT_PLUGIN_OPTIONS: Readonly<PluginOptions> = Object.freeze({
   listenPort: 80,
 });
 
-export { pluginTarget, type TargetObjects } from "./target.js";
+export { appServices, pluginTarget, type TargetObjects } from "./target.js";
 export { defaultWakeService } from "./wake-request.js";
 export type {
   PluginOptions,

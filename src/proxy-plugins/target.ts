@@ -15,6 +15,23 @@ export interface TargetObjects {
 }
 
 /**
+ * The Services of an app: the one kubenap/service names, else those in its namespace selecting its pods
+ * (exactly one is usable).
+ */
+export function appServices(dep: V1Deployment, services: readonly V1Service[]): V1Service[] {
+  const namespace = dep.metadata?.namespace ?? "default";
+  const named = dep.metadata?.annotations?.[KEYS.service.key];
+  const podLabels = dep.spec?.template?.metadata?.labels ?? {};
+  const inNs = services.filter((s) => (s.metadata?.namespace ?? namespace) === namespace);
+  return named
+    ? inNs.filter((s) => s.metadata?.name === named)
+    : inNs.filter((s) => {
+        const sel = s.spec?.selector ?? {};
+        return Object.keys(sel).length > 0 && Object.entries(sel).every(([k, v]) => podLabels[k] === v);
+      });
+}
+
+/**
  * Reads a plugin target the way the wake handler resolves one: kubenap/service, else the single
  * Service selecting the pods; kubenap/ingress for hosts and TLS.
  */
@@ -29,15 +46,8 @@ export function pluginTarget(o: TargetObjects): PluginTarget {
     );
   }
   const annotations = dep.metadata?.annotations ?? {};
-  const podLabels = dep.spec?.template?.metadata?.labels ?? {};
   const named = annotations[KEYS.service.key];
-  const services = o.services.filter((s) => (s.metadata?.namespace ?? namespace) === namespace);
-  const matching = named
-    ? services.filter((s) => s.metadata?.name === named)
-    : services.filter((s) => {
-        const sel = s.spec?.selector ?? {};
-        return Object.keys(sel).length > 0 && Object.entries(sel).every(([k, v]) => podLabels[k] === v);
-      });
+  const matching = appServices(dep, o.services);
   const svc = matching[0];
   if (!svc || matching.length > 1) {
     throw new ProxyPluginError(

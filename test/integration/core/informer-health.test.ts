@@ -1,12 +1,10 @@
 // A watch that KubeNap may no longer make (RBAC revoked) turns /readyz red within the bound, and
 // green again once the permission is back, without a restart.
-import { KubeConfig, RbacAuthorizationV1Api, type V1PolicyRule } from "@kubernetes/client-node";
-import { writeFileSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { RbacAuthorizationV1Api, type V1PolicyRule } from "@kubernetes/client-node";
 import { freePort } from "../../cluster/ports.js";
-import { clients, freshNamespace, httpGet, testKubeConfig } from "../helpers/kube.js";
+import { freshNamespace, httpGet, testKubeConfig } from "../helpers/kube.js";
 import { KubenapProcess } from "../helpers/process.js";
+import { serviceAccountKubeconfig } from "../helpers/service-account.js";
 
 const rules = (withSlices: boolean): V1PolicyRule[] => [
   { apiGroups: ["apps"], resources: ["deployments"], verbs: ["get", "list", "watch", "patch"] },
@@ -19,30 +17,6 @@ const rules = (withSlices: boolean): V1PolicyRule[] => [
   { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["get", "create", "update"] },
   { apiGroups: ["autoscaling"], resources: ["horizontalpodautoscalers"], verbs: ["list"] },
 ];
-
-/** A kubeconfig that authenticates as a ServiceAccount of the namespace (a TokenRequest token). */
-async function serviceAccountKubeconfig(ns: string): Promise<string> {
-  const { core } = clients();
-  await core.createNamespacedServiceAccount({ namespace: ns, body: { metadata: { name: "kubenap" } } });
-  const tr = await core.createNamespacedServiceAccountToken({
-    name: "kubenap",
-    namespace: ns,
-    body: { spec: { expirationSeconds: 3600, audiences: [] } },
-  });
-  const base = testKubeConfig();
-  const cluster = base.getCurrentCluster();
-  if (!cluster) throw new Error("no cluster");
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [cluster],
-    users: [{ name: "sa", token: tr.status?.token ?? "" }],
-    contexts: [{ name: "sa", cluster: cluster.name, user: "sa", namespace: ns }],
-    currentContext: "sa",
-  });
-  const file = join(mkdtempSync(join(tmpdir(), "kubenap-sa-")), "kubeconfig");
-  writeFileSync(file, kc.exportConfig());
-  return file;
-}
 
 async function readyz(port: number): Promise<{ status: number; body: string }> {
   const r = await httpGet(port, "/readyz");
