@@ -19,6 +19,7 @@ const LANES = [
   { name: "e2e", projects: ["e2e"], rest: true },
   { name: "unit+wake", projects: ["unit", "integration"], paths: ["test/unit/", "test/integration/wake/"] },
   { name: "sources", projects: ["integration"], paths: ["test/integration/sources/"] },
+  { name: "reliability", projects: ["integration"], paths: ["test/integration/reliability/"] },
   { name: "integration", projects: ["integration"], rest: true },
 ];
 

@@ -83,17 +83,37 @@ export class DeploymentScaler {
     }
   }
 
-  /** Writes kubenap/* annotations alone (no precondition: they only record what already happened). */
+  /**
+   * Writes kubenap/* annotations that record a wake, only while the Deployment is still scaled up:
+   * read fresh, then a patch with that resourceVersion as precondition (retried on conflict). A
+   * sleep that came in between (a short idleAfter, another replica) is never overwritten with
+   * `state: awake` at zero replicas. Returns "asleep" when it found the Deployment at zero.
+   */
   async annotate(
     namespace: string,
     name: string,
     annotations: Record<string, string>,
     signal?: AbortSignal,
-  ): Promise<void> {
-    await this.apps.patchNamespacedDeployment(
-      { name, namespace, body: { metadata: { annotations } } },
-      withMerge(signal ? withSignal(signal) : undefined),
-    );
+  ): Promise<"written" | "asleep"> {
+    const opts = signal ? withSignal(signal) : undefined;
+    for (let attempt = 0; ; attempt++) {
+      const dep = await this.apps.readNamespacedDeployment({ name, namespace }, opts);
+      if ((dep.spec?.replicas ?? 1) <= 0) return "asleep";
+      try {
+        await this.apps.patchNamespacedDeployment(
+          {
+            name,
+            namespace,
+            body: { metadata: { annotations, resourceVersion: dep.metadata?.resourceVersion } },
+          },
+          withMerge(opts),
+        );
+        return "written";
+      } catch (err) {
+        // The status changes often while pods start: read again and retry.
+        if (!isConflict(err) || attempt >= 4) throw err;
+      }
+    }
   }
 
   private async conditional(dep: V1Deployment, body: DeploymentPatch): Promise<"slept" | "conflict"> {

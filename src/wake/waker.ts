@@ -19,7 +19,10 @@ import type { WakeTarget } from "./targets.js";
 
 /** What the waker needs. */
 export interface WakerDeps {
-  scaler: Pick<DeploymentScaler, "wake" | "annotate">;
+  /** `annotate` records the wake; it may resolve "asleep" when the app was put to sleep meanwhile. */
+  scaler: Pick<DeploymentScaler, "wake"> & {
+    annotate(...args: Parameters<DeploymentScaler["annotate"]>): Promise<unknown>;
+  };
   /** The Deployment as the informer last saw it, so Events carry its uid (kubectl describe shows them). */
   lookup?: (namespace: string, name: string) => V1Deployment | undefined;
   readiness: Readiness;
@@ -128,10 +131,14 @@ export class Waker {
     }
   }
 
-  /** state=awake and wokeAt, written after the scale-up; a failure is healed by the monitor. */
+  /**
+   * state=awake and wokeAt, written after the scale-up while the app is still scaled up (never over
+   * a sleep that came in between); a failure is healed by the monitor.
+   */
   private async recordWake(t: WakeTarget, log: Logger): Promise<void> {
     try {
-      await this.d.scaler.annotate(t.namespace, t.name, wakeAnnotations(this.d.clock.now()));
+      const outcome = await this.d.scaler.annotate(t.namespace, t.name, wakeAnnotations(this.d.clock.now()));
+      if (outcome === "asleep") log.info("put to sleep again before the wake was recorded; left asleep");
     } catch (err) {
       log.warn("could not record the wake in annotations; the monitor will", errorFields(err));
     }

@@ -327,7 +327,10 @@ export async function startPlane(opts: PlaneOptions = {}): Promise<Plane> {
     // Keep the logs for post-mortems; drop etcd's data, which is most of the disk.
     rmSync(join(dir, "etcd"), { recursive: true, force: true });
   };
-  const health: Record<string, string> = { "kube-apiserver": `${server}/readyz` };
+  const health: Record<string, string> = {
+    "kube-apiserver": `${server}/readyz`,
+    etcd: `http://127.0.0.1:${etcdPort}/health`,
+  };
   return {
     dir,
     kubeconfig,
