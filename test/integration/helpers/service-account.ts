@@ -27,4 +27,3 @@ export async function serviceAccountKubeconfig(ns: string): Promise<string> {
   writeFileSync(file, kc.exportConfig());
   return file;
 }
-
