@@ -15,11 +15,17 @@ export class KubenapProcess {
   }[] = [];
   readonly exited: Promise<void>;
 
-  /** The test harness (kubenap-process.ts) by default; `cli: true` runs the built `kubenap` (dist/cli.js). */
-  constructor(args: string[], env: Record<string, string> = {}, cli = false) {
-    const argv = cli
-      ? [join(HERE, "..", "..", "..", "dist", "cli.js"), "run", ...args]
-      : ["--import", "tsx", join(HERE, "kubenap-process.ts"), ...args];
+  /**
+   * The test harness (kubenap-process.ts) by default; `cli: true` runs the built `kubenap`
+   * (dist/cli.js); `"dist"` the same test harness on the built code (kubenap-dist.js, starts faster).
+   */
+  constructor(args: string[], env: Record<string, string> = {}, cli: boolean | "dist" = false) {
+    const argv =
+      cli === "dist"
+        ? [join(HERE, "kubenap-dist.js"), ...args]
+        : cli
+          ? [join(HERE, "..", "..", "..", "dist", "cli.js"), "run", ...args]
+          : ["--import", "tsx", join(HERE, "kubenap-process.ts"), ...args];
     this.child = spawn(process.execPath, argv, {
       stdio: ["ignore", "pipe", "pipe"],
       cwd: join(HERE, "..", "..", ".."),
@@ -92,9 +98,9 @@ export class KubenapProcess {
 }
 
 /** Waits until the process serves wakes (listening, informers synced) and returns its port. */
-export async function wakePortOf(p: KubenapProcess): Promise<number> {
-  const line = await p.waitLog((l) => l.message === "wake handler listening");
-  await p.waitLog((l) => l.message === "informers synced");
+export async function wakePortOf(p: KubenapProcess, timeoutMs = 30_000): Promise<number> {
+  const line = await p.waitLog((l) => l.message === "wake handler listening", timeoutMs);
+  await p.waitLog((l) => l.message === "informers synced", timeoutMs);
   return Number(line.port);
 }
 

@@ -64,9 +64,10 @@ describe("two KubeNap replicas, the leader SIGKILLed", () => {
         ],
         // Each sweep spends a second in the source: a kill after "test source asked" is mid-sweep.
         { KUBENAP_TEST_SOURCE_FILE: modeFile, KUBENAP_TEST_SOURCE_DELAY_MS: "1000" },
+        "dist",
       );
       procs.push(p);
-      return { p, port: await wakePortOf(p), id };
+      return { p, port: await wakePortOf(p, 60_000), id };
     };
     const leads = (r: Replica, since = 0, ms = 30_000) =>
       r.p.waitLogSince(since, (l) => l.message === "became leader", ms).then(() => r);

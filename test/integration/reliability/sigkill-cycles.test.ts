@@ -109,7 +109,7 @@ describe("KubeNap SIGKILLed at random points during sleep/wake cycles", () => {
       for (let c = 0; c < CYCLES; c++) {
         const t0 = Date.now();
         killDuring(c);
-        await Promise.all(APPS.map((a) => w.until(a.name, asleepWith(a.count), 30_000)));
+        await Promise.all(APPS.map((a) => w.until(a.name, asleepWith(a.count), 60_000)));
         await Promise.all(APPS.map((a) => wakeOne(a.name, a.count)));
         cycleMs.push(Date.now() - t0);
       }

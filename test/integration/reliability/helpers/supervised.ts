@@ -23,11 +23,12 @@ export class Supervised extends EventEmitter {
   /** Starts a process and resolves once it serves wakes. */
   async start(): Promise<void> {
     const port = await freePort();
-    const p = new KubenapProcess(this.args(port));
+    // The built code: a restart costs half as long as through the TypeScript loader.
+    const p = new KubenapProcess(this.args(port), {}, "dist");
     this.all.push(p);
     this.current = p;
     this.generation++;
-    this.port = wakePortOf(p);
+    this.port = wakePortOf(p, 60_000);
     await this.port;
     this.emit("serving");
   }
