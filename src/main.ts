@@ -209,6 +209,7 @@ export async function startRuntime(
       timers: clock,
       ready: synced,
       readyz: () => health.readyz(draining || shutdown.signal.aborted),
+      staleWatch: () => health.failingNow(),
       shutdown: shutdown.signal,
       limits: {
         holdLimitMs: cfg.holdLimitMs,

@@ -50,6 +50,11 @@ export class HealthReport {
     return out;
   }
 
+  /** The first watch failing right now (any streak), e.g. "deployments": the caches may be stale. */
+  failingNow(): string | undefined {
+    return this.informers.find((i) => i.health().failingForMs > 0)?.resource;
+  }
+
   readyz(draining: boolean): ReadyzAnswer {
     const lines: string[] = [];
     let ok = true;

@@ -67,6 +67,11 @@ export interface WakeAppDeps {
   readyz?: () => { ok: boolean; text: string };
   /** Aborted at shutdown: held wakes are answered at once (waiting page or 503 + Retry-After). */
   shutdown?: AbortSignal;
+  /**
+   * The watch failing right now, if any: an app KubeNap cannot find may then exist unseen (created during
+   * an API outage), so the answer is 503 + Retry-After, never a stale 404.
+   */
+  staleWatch?: () => string | undefined;
   /** Serve /status/<namespace>/<deployment> (it tells whether an opted-in app exists). Default true. */
   statusEndpoint?: boolean;
 }
@@ -412,6 +417,17 @@ export function createWakeApp(d: WakeAppDeps): RequestListener {
     const html = acceptsHtml(req);
     if (err instanceof BadWakeRequest)
       return done(res, url.path, err.status, "Bad wake request", err.message, html);
+    const stale = err instanceof TargetNotFound ? d.staleWatch?.() : undefined;
+    if (stale !== undefined)
+      return done(
+        res,
+        url.path,
+        503,
+        "KubeNap cannot see the cluster right now",
+        `${err instanceof Error ? err.message : "no such app"}, but the watch of ${stale} is failing, so it may exist unseen; retry shortly`,
+        html,
+        { "Retry-After": String(d.limits.retryAfterSeconds) },
+      );
     if (err instanceof TargetNotFound || err instanceof NotOptedInError)
       return done(res, url.path, 404, "No such app", err.message, html);
     if (err instanceof WakeTimeoutError) {

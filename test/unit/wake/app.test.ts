@@ -257,6 +257,17 @@ describe("the wake app in-process", () => {
     expect(woken.ready).toBe(true);
   });
 
+  it("answers 503 + Retry-After, not a stale 404, for an unknown app while a watch is failing", async () => {
+    let failing: string | undefined = "deployments";
+    h = await startHarness(objs(), { staleWatch: () => failing });
+    const during = await send(h.port, { path: "/wake/n/created-during-the-outage" });
+    expect(during.status).toBe(503);
+    expect(during.headers["retry-after"]).toBe("5");
+    expect(during.body).toContain("watch of deployments is failing");
+    failing = undefined;
+    expect((await send(h.port, { path: "/wake/n/created-during-the-outage" })).status).toBe(404);
+  });
+
   it("serves no /status with --status-endpoint=false", async () => {
     h = await startHarness(objs(), { statusEndpoint: false });
     expect((await send(h.port, { path: "/status/n/web" })).status).toBe(404);

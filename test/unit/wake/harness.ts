@@ -65,6 +65,7 @@ export async function startHarness(
     autoReady?: boolean;
     statusEndpoint?: boolean;
     maxConnections?: number;
+    staleWatch?: () => string | undefined;
   } = {},
 ): Promise<Harness> {
   const index = world(objs);
@@ -160,6 +161,7 @@ export async function startHarness(
     timers: systemClock,
     ready: () => true,
     ...(o.statusEndpoint !== undefined && { statusEndpoint: o.statusEndpoint }),
+    ...(o.staleWatch && { staleWatch: o.staleWatch }),
   });
   const server: Server = createWakeServer(app, { ...limits, maxConnections: o.maxConnections ?? 1000 });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
