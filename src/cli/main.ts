@@ -117,9 +117,10 @@ Example:
   kubenap proxy-config traefik shop/web > traefik.yaml
 ${COMMON}
 `,
-  doctor: `kubenap doctor [--namespace NS] [--config FILE] [--as USER]
+  doctor: `kubenap doctor [--namespace NS] [--config FILE] [--as USER] [--wake-service NS/NAME[:PORT]]
 
-One line per check, ✓ or ✗ with the fix: RBAC for every verb KubeNap uses, each configured metrics
+One line per check, ✓ or ✗ with the fix: RBAC for every verb KubeNap uses (--as: for another user,
+e.g. system:serviceaccount:kubenap:kubenap; needs create on subjectaccessreviews), each configured metrics
 source, each app's wiring (Service, Ingress, error fallback, HPA, GitOps owner of spec.replicas),
 clock skew against the API server. Exit code 0 only when every check passes.
 
