@@ -4,6 +4,7 @@
 // it answered during each (its prometheus_http_requests_total for /api/v1/query*). Prints one JSON line.
 import { createServer } from "node:net";
 import { hostname } from "node:os";
+import { performance } from "node:perf_hooks";
 import { loadConfig } from "../dist/config/config.js";
 import { createLogger } from "../dist/log.js";
 import { loadKubeConfig, startRuntime } from "../dist/main.js";
@@ -18,6 +19,7 @@ const port = await new Promise((resolve) => {
 });
 
 /** Queries Prometheus has answered so far, by handler (from its own metrics). */
+/* global fetch */
 async function promQueries() {
   const text = await (await fetch(`${promUrl}/metrics`)).text();
   let n = 0;

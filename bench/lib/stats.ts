@@ -29,8 +29,6 @@ export function fmt(v: number | string | boolean, digits = 1): string {
 
 /** `name: k=v k=v …` (ratios get 3 decimals: key names ending in "ratio"). */
 export function summaryLine(name: string, fields: Record<string, number | string | boolean>): string {
-  const parts = Object.entries(fields).map(
-    ([k, v]) => `${k}=${fmt(v, /ratio/.test(k) ? 3 : 1)}`,
-  );
+  const parts = Object.entries(fields).map(([k, v]) => `${k}=${fmt(v, /ratio/.test(k) ? 3 : 1)}`);
   return `${name}: ${parts.join(" ")}`;
 }

@@ -3,6 +3,7 @@
 // both alike) over keep-alive connections, `concurrency` in flight; records each request's latency.
 // Bounded: `batches` per side and a deadline. Prints one JSON line: per side latencies, busy ms, statuses.
 import { Agent, request } from "node:http";
+import { performance } from "node:perf_hooks";
 
 const o = JSON.parse(process.argv[2] ?? "{}");
 const sides = { a: o.a, b: o.b };
