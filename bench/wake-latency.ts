@@ -209,8 +209,16 @@ try {
 } finally {
   await plane?.stop();
 }
+let ingressFailed = false;
 if (!cli.includes("--no-ingress")) {
-  for (const r of await ingressWakes(INGRESS_NAMES, INGRESS_WAKES)) {
+  // The plane part's figures are printed even when the ingress part fails (e.g. the world cannot start).
+  const results = await ingressWakes(INGRESS_NAMES, INGRESS_WAKES).catch((err: unknown) => {
+    console.log(`  ingress part failed: ${String(err).slice(0, 500)}`);
+    ingressFailed = true;
+    fields.ingress = "failed";
+    return [];
+  });
+  for (const r of results) {
     console.log(
       `  ${r.ingress}: ${r.final200}/${r.wakes} ended on the app's 200; request → final 200 p50 ${r.p50Ms.toFixed(0)} ms p99 ${r.p99Ms.toFixed(0)} ms`,
     );
@@ -223,3 +231,4 @@ if (!cli.includes("--no-ingress")) {
   }
 }
 console.log(summaryLine("wake", { ...fields, goal_ratio: 1.15, goal_added_p99_ms: 50 }));
+process.exit(ingressFailed ? 1 : 0);
