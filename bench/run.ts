@@ -1,7 +1,11 @@
 // `npm run bench -- NAME [args]`: runs one benchmark by name (default: wake).
 const BENCHES: Record<string, string> = {
+  herd: "./herd.ts",
   ingress: "./ingress-wakes.ts",
   logs: "./logs.ts",
+  peer: "./peer.ts",
+  scale: "./scale.ts",
+  steady: "./steady.ts",
   wake: "./wake-latency.ts",
   "wake-memory": "./wake-memory.ts",
   "wake-throughput": "./wake-throughput.ts",

@@ -3,8 +3,15 @@
 //             informer that is already running, for its first ready endpoint — the fastest a perfect
 //             waker could be;
 //   kubenap:  GET /wake/<ns>/<app> on a sleeping app (settle delay 0) until the 307.
+// KubeNap's own added latency: for each KubeNap wake, an independent EndpointSlice watch (this process's,
+// not KubeNap's) stamps the first ready endpoint; added = the 307 at the client minus that stamp, minus
+// the settle delay (0 here, so nothing is subtracted: with the default 1 s it would add 1 s on top).
+// Then, unless --no-ingress, request → final 200 through each real ingress (bench/lib/ingress-wakes.ts,
+// the e2e world: needs root), --ingress-wakes=N each (default: ROUNDS).
 // Runs against KUBENAP_TEST_KUBECONFIG if set, else starts a local control plane. Prints medians,
-// p90s, the ratio and the absolute overhead. Bounded: ROUNDS rounds, each with a 30 s limit.
+// p90s, the ratio and the absolute overhead, then one summary line `wake: …`. Goals: ratio ≤ 1.15,
+// added_p99_ms ≤ 50. Bounded: ROUNDS rounds (default 30), each with a 30 s limit.
+//   npm run bench -- wake [rounds] [--no-ingress] [--ingress-wakes=N] [--ingresses=nginx,traefik,envoy]
 import { hostname } from "node:os";
 import {
   DiscoveryV1Api,
@@ -25,8 +32,16 @@ import {
   waitForDeployment,
 } from "../test/integration/helpers/kube.js";
 import { ManualSource } from "../test/integration/helpers/sources.js";
+import { ingressWakes } from "./lib/ingress-wakes.js";
+import { percentile, summaryLine } from "./lib/stats.js";
 
-const ROUNDS = Number(process.argv[2] ?? 15);
+const cli = process.argv.slice(2);
+const ROUNDS = Number(cli.find((a) => /^\d+$/.test(a)) ?? 30);
+const opt = (k: string): string | undefined => cli.find((a) => a.startsWith(`--${k}=`))?.slice(k.length + 3);
+const INGRESS_WAKES = Number(opt("ingress-wakes") ?? ROUNDS);
+const INGRESS_NAMES = (opt("ingresses") ?? "nginx,traefik,envoy").split(",").filter(Boolean);
+const SETTLE_MS = 0;
+let fields: Record<string, number | string> = {};
 let plane: Plane | undefined;
 if (!process.env.KUBENAP_TEST_KUBECONFIG) {
   plane = await startPlane();
@@ -51,7 +66,7 @@ try {
       "--wake-address",
       "127.0.0.1",
       "--settle-delay",
-      "0",
+      `${SETTLE_MS}ms`,
       "--log-level",
       "error",
     ],
@@ -74,16 +89,18 @@ try {
     () => kc.makeApiClient(DiscoveryV1Api).listNamespacedEndpointSlice({ namespace: ns }),
   );
   await slices.start();
-  const readyEndpoint = (svc: string): Promise<void> =>
+  /** Resolves with performance.now() at the first event showing a ready endpoint of the Service. */
+  const readyEndpoint = (svc: string): Promise<number> =>
     new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no ready endpoint for ${svc} in 30 s`)), 30_000);
       const on = (s: V1EndpointSlice): void => {
         if (s.metadata?.labels?.["kubernetes.io/service-name"] !== svc) return;
         if (!(s.endpoints ?? []).some((e) => e.conditions?.ready === true)) return;
+        const at = performance.now();
         clearTimeout(timer);
         slices.off("add", on);
         slices.off("update", on);
-        resolve();
+        resolve(at);
       };
       slices.on("add", on);
       slices.on("update", on);
@@ -135,11 +152,15 @@ try {
     await seen;
     annot.push(performance.now() - t);
   };
+  const added: number[] = [];
   const wake = async (i: number): Promise<void> => {
+    const seen = readyEndpoint(`nap-${i}`);
     const t = performance.now();
     const res = await httpGet(port, `/wake/${ns}/nap-${i}`);
+    const answered = performance.now();
     if (res.status !== 307) throw new Error(`round ${i}: expected 307, got ${res.status}: ${res.body}`);
-    nap.push(performance.now() - t);
+    nap.push(answered - t);
+    added.push(answered - (await seen) - SETTLE_MS);
   };
   for (let i = 0; i < ROUNDS; i++) {
     const order = [scaleUp, patchWithAnnotations, wake];
@@ -170,6 +191,44 @@ try {
   console.log(
     `  (annotations written with the replicas, as KubeNap does, cost: ${f(q(annot, 0.5) - q(base, 0.5))})`,
   );
+  console.log(
+    `  added (first ready endpoint seen by an independent watch → 307): median ${f(percentile(added, 50))}  p99 ${f(percentile(added, 99))}`,
+  );
+  const floor = q(base, 0.5);
+  fields = {
+    rounds: ROUNDS,
+    ratio: q(nap, 0.5) / floor,
+    floor_p50_ms: floor,
+    kubenap_p50_ms: q(nap, 0.5),
+    kubenap_p90_ms: q(nap, 0.9),
+    added_p50_ms: percentile(added, 50),
+    added_p99_ms: percentile(added, 99),
+    added_max_ms: percentile(added, 100),
+    settle_delay_ms: SETTLE_MS,
+  };
 } finally {
   await plane?.stop();
 }
+let ingressFailed = false;
+if (!cli.includes("--no-ingress")) {
+  // The plane part's figures are printed even when the ingress part fails (e.g. the world cannot start).
+  const results = await ingressWakes(INGRESS_NAMES, INGRESS_WAKES).catch((err: unknown) => {
+    console.log(`  ingress part failed: ${String(err).slice(0, 500)}`);
+    ingressFailed = true;
+    fields.ingress = "failed";
+    return [];
+  });
+  for (const r of results) {
+    console.log(
+      `  ${r.ingress}: ${r.final200}/${r.wakes} ended on the app's 200; request → final 200 p50 ${r.p50Ms.toFixed(0)} ms p99 ${r.p99Ms.toFixed(0)} ms`,
+    );
+    for (const b of r.bad.slice(0, 5)) console.log(`    not the app's 200: ${b}`);
+    Object.assign(fields, {
+      [`${r.ingress}_final200`]: `${r.final200}/${r.wakes}`,
+      [`${r.ingress}_p50_ms`]: r.p50Ms,
+      [`${r.ingress}_p99_ms`]: r.p99Ms,
+    });
+  }
+}
+console.log(summaryLine("wake", { ...fields, goal_ratio: 1.15, goal_added_p99_ms: 50 }));
+process.exit(ingressFailed ? 1 : 0);
