@@ -16,10 +16,29 @@ export interface PlaneInfo {
  * Spawns the supervisor and resolves once it prints READY; rejects with its stderr if it fails.
  * `prefix` runs it through another command first (the e2e world: `ip netns exec NS`).
  */
-export function launchSupervisor(
+export async function launchSupervisor(
   args: string[],
   detached: boolean,
   prefix: string[] = [],
+): Promise<{ child: ChildProcess; info: PlaneInfo }> {
+  // Ports are picked free and then bound by other processes: parallel test lanes (or anything else on
+  // the machine) can take one in between. Such a start fails with EADDRINUSE; try again on new ports.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await launchOnce(args, detached, prefix);
+    } catch (err) {
+      if (attempt >= 3 || !/address already in use|EADDRINUSE/.test((err as Error).message)) throw err;
+      process.stderr.write(
+        `control plane: a port was taken meanwhile; starting again (attempt ${attempt + 1})\n`,
+      );
+    }
+  }
+}
+
+function launchOnce(
+  args: string[],
+  detached: boolean,
+  prefix: string[],
 ): Promise<{ child: ChildProcess; info: PlaneInfo }> {
   const cmd = [...prefix, process.execPath, "--import", "tsx", join(HERE, "supervisor.ts"), ...args];
   const child = spawn(cmd[0] ?? process.execPath, cmd.slice(1), {
