@@ -5,7 +5,13 @@ import { existsSync, mkdtempSync, readdirSync, statSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { KubeConfig, NetworkingV1Api, RbacAuthorizationV1Api } from "@kubernetes/client-node";
+import {
+  KubeConfig,
+  NetworkingV1Api,
+  PatchStrategy,
+  RbacAuthorizationV1Api,
+  setHeaderOptions,
+} from "@kubernetes/client-node";
 import { freePort } from "../../cluster/ports.js";
 import { clients, createApp, ENABLED, freshNamespace, testKubeConfig } from "../helpers/kube.js";
 import { serviceAccountKubeconfig } from "../helpers/service-account.js";
@@ -151,6 +157,48 @@ describe("kubenap CLI subcommands on a real control plane", () => {
     expect(unpinned.code).toBe(0);
     dep = await apps.readNamespacedDeployment({ name: "web", namespace: ns });
     expect(dep.metadata?.annotations?.["kubenap/awakeUntil"]).toBeUndefined();
+  });
+
+  it("status --watch redraws when an app changes, and stops on Ctrl-C", async () => {
+    const child = spawn(
+      process.execPath,
+      [BIN, "status", "--watch", "-n", ns, "--kubeconfig", process.env.KUBENAP_TEST_KUBECONFIG ?? ""],
+      {
+        env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/root" },
+      },
+    );
+    let out = "";
+    const seen = (re: RegExp): Promise<void> =>
+      new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`not seen: ${re}; output:\n${out}`)), 60_000);
+        const check = (): void => {
+          if (re.test(out)) {
+            clearTimeout(timer);
+            child.stdout.off("data", check);
+            resolve();
+          }
+        };
+        child.stdout.on("data", check);
+        check();
+      });
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    try {
+      await seen(new RegExp(`${ns}/web\\s+awake`));
+      await clients().apps.patchNamespacedDeployment(
+        { name: "web", namespace: ns, body: { spec: { replicas: 0 } } },
+        setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+      );
+      await seen(new RegExp(`${ns}/web\\s+asleep`));
+      const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+      child.kill("SIGINT");
+      expect(await exited).toBe(0);
+    } finally {
+      child.kill("SIGKILL");
+      await clients().apps.patchNamespacedDeployment(
+        { name: "web", namespace: ns, body: { spec: { replicas: 2 } } },
+        setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+      );
+    }
   });
 
   it("proxy-config prints each plugin's output for the app, read from the cluster", async () => {
