@@ -10,6 +10,10 @@ KWOK_VERSION="${KWOK_VERSION:-v0.7.0}"
 CACHE_ROOT="${KUBENAP_CACHE:-$HOME/.cache/kubenap}"
 OUT="$CACHE_ROOT/k8s-$K8S_VERSION-etcd-$ETCD_VERSION-kwok-$KWOK_VERSION"
 mkdir -p "$OUT/bin" "$OUT/stages"
+# Parallel test lanes each start a plane and run this script at once: one at a time, the others wait
+# (and then find everything built).
+exec 9>"$CACHE_ROOT/.build-binaries.lock"
+flock 9
 
 log() { printf '[build-binaries] %s\n' "$*" >&2; }
 have() { [ -x "$OUT/bin/$1" ]; }
@@ -81,7 +85,8 @@ build_kwok() {
   local f
   for f in node/fast/node-initialize node/heartbeat-with-lease/node-heartbeat-with-lease \
     pod/fast/pod-complete pod/fast/pod-delete; do
-    install -m 0644 "$mod/kustomize/stage/$f.yaml" "$OUT/stages/"
+    cmp -s "$mod/kustomize/stage/$f.yaml" "$OUT/stages/$(basename "$f").yaml" ||
+      install -m 0644 "$mod/kustomize/stage/$f.yaml" "$OUT/stages/"
   done
 }
 
