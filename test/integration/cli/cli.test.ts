@@ -58,6 +58,9 @@ function kubenap(args: string[], kubeconfig = process.env.KUBENAP_TEST_KUBECONFI
   });
 }
 
+// Each call starts the built CLI, which loads the whole runtime (a few seconds on loaded CI cores).
+jest.setTimeout(300_000);
+
 const oneLine = (r: Run): void => {
   expect(r.code).not.toBe(0);
   expect(r.err.trim().split("\n")).toHaveLength(1);
