@@ -1,5 +1,6 @@
 // Every kubenap subcommand but run and doctor, as users call it (`kubenap <command>`), on the real control
 // plane: the writes it makes, what it prints, and one line with a non-zero exit for wrong input.
+import { jest } from "@jest/globals";
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
