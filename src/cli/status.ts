@@ -5,17 +5,19 @@ import {
   type KubeConfig,
   type V1Deployment,
 } from "@kubernetes/client-node";
-import winston from "winston";
 import { stringify } from "yaml";
 import { KEYS } from "../annotations/keys.js";
-import { systemClock } from "../clock.js";
 import type { Config } from "../config/config.js";
 import { formatDuration } from "../duration.js";
-import { createSources } from "../metrics-sources/index.js";
-import { targetKey, type ActivityResult, type SourceTarget } from "../metrics-sources/types.js";
+import {
+  sourceTargetOf,
+  targetKey,
+  type ActivityResult,
+  type SourceTarget,
+} from "../metrics-sources/types.js";
 import { parseLenient } from "../wake/lenient-policy.js";
 import { KUBE_FLAGS, parse } from "./args.js";
-import { policyDefaults, runConfig } from "./config.js";
+import { cliSources, deadline, policyDefaults, runConfig } from "./config.js";
 import { CliError, paint, type CliIO } from "./io.js";
 import { apiError, client, kubeConfig } from "./kube.js";
 import { USAGES } from "./main.js";
@@ -159,7 +161,6 @@ async function activityOf(
   const out = new Map<string, ActivityResult>();
   const wanted = new Set(apps.map((a) => a.policy.metricsSource).filter((k) => k !== "none"));
   if (wanted.size === 0) return out;
-  const silent = winston.createLogger({ silent: true });
   let ingresses: import("@kubernetes/client-node").V1Ingress[] = [];
   try {
     ingresses = (await client(kc, NetworkingV1Api).listIngressForAllNamespaces()).items;
@@ -168,12 +169,7 @@ async function activityOf(
   }
   let sources;
   try {
-    sources = createSources({
-      config: cfg,
-      clock: systemClock,
-      logger: silent,
-      ingresses: { list: () => ingresses },
-    });
+    sources = cliSources(cfg, ingresses);
   } catch (err) {
     throw new CliError((err as Error).message, 2);
   }
@@ -181,14 +177,7 @@ async function activityOf(
     [...wanted].map(async (kind) => {
       const targets: SourceTarget[] = apps
         .filter((a) => a.policy.metricsSource === kind)
-        .map(({ dep, policy }) => ({
-          namespace: dep.metadata?.namespace ?? "",
-          name: dep.metadata?.name ?? "",
-          ...(policy.service && { service: policy.service }),
-          ...(policy.ingress && { ingress: policy.ingress }),
-          ...(policy.query && { query: policy.query }),
-          idleAfterMs: policy.idleAfterMs,
-        }));
+        .map(({ dep, policy }) => sourceTargetOf(dep, policy));
       const source = sources.get(kind);
       if (!source) {
         for (const t of targets)
@@ -196,7 +185,7 @@ async function activityOf(
         return;
       }
       try {
-        const answers = await withTimeout(source.lastActivity(targets), cfg.sourceTimeoutMs);
+        const answers = await deadline(source.lastActivity(targets), cfg.sourceTimeoutMs);
         for (const [k, v] of answers) out.set(k, v);
       } catch (err) {
         for (const t of targets) out.set(targetKey(t), err as never);
@@ -204,16 +193,6 @@ async function activityOf(
     }),
   );
   return out;
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    p.finally(() => clearTimeout(timer)),
-    new Promise<T>((_r, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${formatDuration(ms)}`)), ms);
-    }),
-  ]);
 }
 
 /** The rows as a table (relative times), JSON or YAML. */

@@ -1,4 +1,5 @@
-import type { V1Ingress } from "@kubernetes/client-node";
+import type { V1Deployment, V1Ingress } from "@kubernetes/client-node";
+import type { Policy } from "../annotations/policy.js";
 import type { Logger } from "winston";
 import type { Clock, Timers } from "../clock.js";
 import type { Config } from "../config/config.js";
@@ -36,6 +37,21 @@ export interface TrafficMetricsSource {
   readonly kind: string;
   /** Keys are `namespace/name`. A target missing from the answer is unknown. */
   lastActivity(targets: readonly SourceTarget[]): Promise<Map<string, ActivityResult>>;
+}
+
+/** What a source is asked about one Deployment, from its parsed policy (the monitor, status, doctor). */
+export function sourceTargetOf(
+  dep: V1Deployment,
+  policy: Pick<Policy, "idleAfterMs" | "service" | "ingress" | "query">,
+): SourceTarget {
+  return {
+    namespace: dep.metadata?.namespace ?? "",
+    name: dep.metadata?.name ?? "",
+    idleAfterMs: policy.idleAfterMs,
+    ...(policy.service !== undefined && { service: policy.service }),
+    ...(policy.ingress !== undefined && { ingress: policy.ingress }),
+    ...(policy.query !== undefined && { query: policy.query }),
+  };
 }
 
 /** The `namespace/name` key used everywhere for one Deployment. */

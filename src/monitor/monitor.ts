@@ -16,6 +16,7 @@ import type { EventSink } from "../k8s/events.js";
 import type { HpaLookup } from "../k8s/hpa.js";
 import {
   MetricsSourceError,
+  sourceTargetOf,
   type ActivityResult,
   type SourceTarget,
   type TrafficMetricsSource,
@@ -245,14 +246,7 @@ export class Monitor {
     await Promise.all(
       [...byKind].map(async ([kind, group]) => {
         const source = this.d.sources.get(kind);
-        const asked: SourceTarget[] = group.map((t) => ({
-          namespace: t.dep.metadata?.namespace ?? "",
-          name: t.dep.metadata?.name ?? "",
-          idleAfterMs: t.policy.idleAfterMs,
-          ...(t.policy.service !== undefined && { service: t.policy.service }),
-          ...(t.policy.ingress !== undefined && { ingress: t.policy.ingress }),
-          ...(t.policy.query !== undefined && { query: t.policy.query }),
-        }));
+        const asked: SourceTarget[] = group.map((t) => sourceTargetOf(t.dep, t.policy));
         try {
           if (!source) throw new MetricsSourceError(kind, `metrics source "${kind}" is not configured`);
           const answer = await withDeadline(

@@ -1,10 +1,13 @@
 import type { V1Deployment, V1Ingress } from "@kubernetes/client-node";
-import winston from "winston";
 import { parsePolicy } from "../../annotations/policy.js";
-import { systemClock } from "../../clock.js";
 import { ConfigErrors, type Config } from "../../config/config.js";
-import { createSources, SOURCE_KINDS } from "../../metrics-sources/index.js";
-import { MetricsSourceError, targetKey, type SourceTarget } from "../../metrics-sources/types.js";
+import {
+  MetricsSourceError,
+  sourceTargetOf,
+  targetKey,
+  type SourceTarget,
+} from "../../metrics-sources/types.js";
+import { cliSources, deadline, policyDefaults } from "../config.js";
 import { fail, firstLine, pass, type Check } from "./check.js";
 
 /** How long one source may take to answer. */
@@ -15,39 +18,10 @@ export function sourceTarget(
   dep: V1Deployment,
   cfg: Readonly<Config>,
 ): (SourceTarget & { source: string }) | undefined {
-  const r = parsePolicy(
-    dep.metadata?.annotations,
-    {
-      idleAfterMs: cfg.idleAfterMs,
-      wakeTimeoutMs: cfg.wakeTimeoutMs,
-      proxy: cfg.proxy,
-      metricsSource: cfg.metricsSource,
-    },
-    SOURCE_KINDS,
-  );
+  const { defaults, sourceKinds } = policyDefaults(cfg);
+  const r = parsePolicy(dep.metadata?.annotations, defaults, sourceKinds);
   if (!r.ok) return undefined;
-  const p = r.policy;
-  return {
-    source: p.metricsSource,
-    namespace: dep.metadata?.namespace ?? "",
-    name: dep.metadata?.name ?? "",
-    idleAfterMs: p.idleAfterMs,
-    ...(p.service !== undefined && { service: p.service }),
-    ...(p.ingress !== undefined && { ingress: p.ingress }),
-    ...(p.query !== undefined && { query: p.query }),
-  };
-}
-
-const silent = winston.createLogger({ silent: true, transports: [new winston.transports.Console()] });
-
-function deadline<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    p,
-    new Promise<never>((_r, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${ms / 1000} s`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
+  return { source: r.policy.metricsSource, ...sourceTargetOf(dep, r.policy) };
 }
 
 /**
@@ -64,12 +38,7 @@ export async function sourceChecks(
     return [pass("metrics source: none configured (KubeNap never puts an app to sleep without one)")];
   let sources;
   try {
-    sources = createSources({
-      config: cfg,
-      clock: systemClock,
-      logger: silent,
-      ingresses: { list: () => ingresses },
-    });
+    sources = cliSources(cfg, ingresses);
   } catch (err) {
     const problems =
       err instanceof ConfigErrors ? err.problems.map((p) => p.message).join("; ") : firstLine(err);
