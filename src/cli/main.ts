@@ -1,5 +1,5 @@
 import { CliError, type CliIO } from "./io.js";
-import { run, RUN_USAGE } from "./run.js";
+import { RUN_USAGE } from "./run-usage.js";
 
 /** One subcommand: its usage (with an example) and what it does; resolves to the exit code. */
 export interface Command {
@@ -18,7 +18,8 @@ export function commands(): Command[] {
       name: "run",
       summary: "run the deployment monitor and the wake handler",
       usage: RUN_USAGE,
-      run: (args) => run(args),
+      // Loaded on use: the runtime (the Kubernetes client above all) is most of a start-up's time.
+      run: async (args) => (await import("./run.js")).run(args),
     },
     ...lazy([
       ["status", "a table of opted-in apps: state, replicas, last activity, sleep countdown", "./status.js"],

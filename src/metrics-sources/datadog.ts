@@ -1,4 +1,4 @@
-import { client, v1 } from "@datadog/datadog-api-client";
+import type { client, v1 } from "@datadog/datadog-api-client";
 import type { Clock } from "../clock.js";
 import { ConfigError, ConfigErrors } from "../config/config.js";
 import { parseBaseUrl, readSmallFile, secretReader } from "./shared/http.js";
@@ -31,12 +31,26 @@ export function groupTags(query: string): [string, string] | undefined {
   return m?.[1] && m[2] ? [m[1], m[2]] : undefined;
 }
 
+type DatadogClient = typeof import("@datadog/datadog-api-client");
+let loading: Promise<DatadogClient> | undefined;
+
+/**
+ * The official client, loaded on the first query: it takes about 1.5 s to load here, which every
+ * KubeNap start and every CLI command would pay otherwise, Datadog configured or not.
+ */
+function datadogClient(): Promise<DatadogClient> {
+  loading ??= import("@datadog/datadog-api-client");
+  return loading;
+}
+
 /** The client's fetch library, keeping the last response's headers (for X-RateLimit-Reset). */
-class HeaderKeepingHttp extends client.IsomorphicFetchHttpLibrary {
+class HeaderKeepingHttp implements client.HttpLibrary {
   lastHeaders: Record<string, string> = {};
 
-  override async send(request: client.RequestContext): Promise<client.ResponseContext> {
-    const res = await super.send(request);
+  constructor(private readonly base: client.HttpLibrary) {}
+
+  async send(request: client.RequestContext): Promise<client.ResponseContext> {
+    const res = await this.base.send(request);
     this.lastHeaders = res.headers;
     return res;
   }
@@ -133,7 +147,8 @@ export class DatadogSource implements TrafficMetricsSource {
 
   private async query(from: number, to: number): Promise<v1.MetricsQueryMetadata[]> {
     this.queries++;
-    const http = new HeaderKeepingHttp();
+    const { client, v1 } = await datadogClient();
+    const http = new HeaderKeepingHttp(new client.IsomorphicFetchHttpLibrary());
     const config = client.createConfiguration({
       authMethods: { apiKeyAuth: this.o.apiKey() ?? "", appKeyAuth: this.o.appKey() ?? "" },
       httpApi: http,
@@ -160,15 +175,19 @@ export class DatadogSource implements TrafficMetricsSource {
         throw new MetricsSourceError(this.kind, `Datadog: ${res.error ?? "query error"}`);
       return res.series ?? [];
     } catch (err) {
-      throw this.explain(err, http.lastHeaders);
+      throw this.explain(err, http.lastHeaders, client);
     } finally {
       clearTimeout(timer);
     }
   }
 
-  private explain(err: unknown, headers: Record<string, string>): MetricsSourceError {
+  private explain(
+    err: unknown,
+    headers: Record<string, string>,
+    { ApiException }: DatadogClient["client"],
+  ): MetricsSourceError {
     if (err instanceof MetricsSourceError) return err;
-    if (err instanceof client.ApiException) {
+    if (err instanceof ApiException) {
       const code = (err as client.ApiException<unknown>).code;
       if (code === 429) {
         const reset = Number(headers["x-ratelimit-reset"]);
