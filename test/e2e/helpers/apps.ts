@@ -7,6 +7,7 @@ import {
   createIngress,
   waitFor,
   testKubeConfig,
+  sleepAsMonitor,
 } from "../../integration/helpers/kube.js";
 import type { V1Pod } from "@kubernetes/client-node";
 import { KUBENAP_HOST_IP } from "../../cluster/netns.js";
@@ -114,28 +115,10 @@ export async function waitKubenapState(
  * waits until its pods are gone and KubeNap sees it asleep.
  */
 export async function putToSleep(namespace: string, name: string): Promise<void> {
-  const { apps } = clients();
   // A wake in flight would keep KubeNap's view at "waking" until its timeout: let it finish first.
   if ((await kubenapState(namespace, name)) === "waking")
     await waitKubenapState(namespace, name, "ready", 60_000);
-  const { PatchStrategy, setHeaderOptions } = await import("@kubernetes/client-node");
-  await apps.patchNamespacedDeployment(
-    {
-      namespace,
-      name,
-      body: {
-        metadata: {
-          annotations: {
-            [KEYS.state.key]: "asleep",
-            [KEYS.sleptAt.key]: new Date().toISOString(),
-            [KEYS.replicaCount.key]: "1",
-          },
-        },
-        spec: { replicas: 0 },
-      },
-    },
-    setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
-  );
+  await sleepAsMonitor(namespace, name);
   await waitNoPods(namespace, name);
   await waitKubenapState(namespace, name, "asleep");
   await waitRefused(namespace, name);

@@ -4,6 +4,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import type { RenderedFile } from "../../../src/proxy-plugins/index.js";
+import { nginxMainConf } from "./nginx-conf.js";
 import { NetnsProcess, artifacts, waitHttp, world } from "./world.js";
 
 /** Where startNginx(name) writes its access log (NGINX's combined format). */
@@ -18,26 +19,8 @@ export async function startNginx(name: string, files: RenderedFile[], port: numb
   for (const f of files.filter((f) => f.name.endsWith(".conf")))
     writeFileSync(join(confd, f.name), f.content);
   const main = join(dir, "nginx.conf");
-  writeFileSync(
-    main,
-    `# The http skeleton of a stock NGINX; everything KubeNap-specific is in conf.d/ (the plugin's output).
-daemon off;
-master_process off;
-worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log notice;
-events { worker_connections 1024; }
-http {
-  access_log ${dir}/access.log;
-  client_body_temp_path ${dir}/tmp/body;
-  proxy_temp_path ${dir}/tmp/proxy;
-  fastcgi_temp_path ${dir}/tmp/fastcgi;
-  uwsgi_temp_path ${dir}/tmp/uwsgi;
-  scgi_temp_path ${dir}/tmp/scgi;
-  include ${confd}/*.conf;
-}
-`,
-  );
+  // Everything KubeNap-specific is in conf.d/ (the plugin's output).
+  writeFileSync(main, nginxMainConf(dir, `${confd}/*.conf`));
   const p = new NetnsProcess("nginx", ["nginx", "-c", main, "-p", dir], join(dir, "stdout.log"));
   await waitHttp(`http://127.0.0.1:${port}/`);
   return p;

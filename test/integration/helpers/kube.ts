@@ -5,12 +5,15 @@ import {
   CoreV1Api,
   DiscoveryV1Api,
   KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
   Watch,
   type KubernetesObject,
   type V1Deployment,
   type V1EndpointSlice,
   type CoreV1Event,
 } from "@kubernetes/client-node";
+import { sleepAnnotations } from "../../../src/annotations/writes.js";
 
 /** The test plane's kubeconfig (set by test/cluster/global-setup.ts). */
 export function testKubeConfig(): KubeConfig {
@@ -306,5 +309,17 @@ export async function waitForReadyEndpoints(
       s.metadata?.labels?.["kubernetes.io/service-name"] === service &&
       (s.endpoints ?? []).some((e) => e.conditions?.ready === true),
     timeoutMs,
+  );
+}
+
+/**
+ * Puts an app of 1 replica to sleep as the monitor does: replicas 0 and the sleep annotations
+ * (src/annotations/writes.ts) in one update. Resolves once the API server took it.
+ */
+export async function sleepAsMonitor(namespace: string, name: string): Promise<void> {
+  const { annotations } = sleepAnnotations(1, { replicaCountRecorded: false }, Date.now());
+  await clients().apps.patchNamespacedDeployment(
+    { namespace, name, body: { metadata: { annotations }, spec: { replicas: 0 } } },
+    setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
   );
 }

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import type { Runtime } from "../../../src/main.js";
 import { proxyPlugin } from "../../../src/proxy-plugins/index.js";
 import { freePort } from "../../cluster/ports.js";
+import { nginxMainConf } from "../../e2e/helpers/nginx-conf.js";
 import { PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import {
   clients,
@@ -134,25 +135,7 @@ describe("the ingress restarted while an app is asleep", () => {
       join(dir, "app.conf"),
       conf?.content.replace(/listen (\d+);/, "listen 127.0.0.1:$1;") ?? "",
     );
-    writeFileSync(
-      join(dir, "nginx.conf"),
-      `daemon off;
-master_process off;
-worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log notice;
-events { worker_connections 64; }
-http {
-  access_log ${dir}/access.log;
-  client_body_temp_path ${dir}/tmp/body;
-  proxy_temp_path ${dir}/tmp/proxy;
-  fastcgi_temp_path ${dir}/tmp/fastcgi;
-  uwsgi_temp_path ${dir}/tmp/uwsgi;
-  scgi_temp_path ${dir}/tmp/scgi;
-  include ${dir}/app.conf;
-}
-`,
-    );
+    writeFileSync(join(dir, "nginx.conf"), nginxMainConf(dir, `${dir}/app.conf`, 64));
     const ngx = new Nginx(dir, port);
     nginx = ngx;
     await ngx.start();

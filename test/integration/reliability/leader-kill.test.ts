@@ -7,6 +7,7 @@ import { freePort } from "../../cluster/ports.js";
 import { createApp, freshNamespace, httpGet } from "../helpers/kube.js";
 import { KubenapProcess, wakePortOf } from "../helpers/process.js";
 import { asleepWith, DeploymentWatch } from "./helpers/deployments.js";
+import { fastRunArgs } from "./helpers/supervised.js";
 
 const LEASE_MS = 4_000;
 /** Lease retry period plus API round trips on a loaded 2-core machine. */
@@ -34,34 +35,10 @@ describe("two KubeNap replicas, the leader SIGKILLed", () => {
     const start = async (id: string): Promise<Replica> => {
       const port = await freePort();
       const p = new KubenapProcess(
-        [
-          "--kubeconfig",
-          process.env.KUBENAP_TEST_KUBECONFIG ?? "",
-          "--namespaces",
-          ns,
-          "--metrics-source",
-          "test",
-          "--sweep-interval",
-          "200ms",
-          "--lease-namespace",
-          ns,
-          "--lease-duration",
-          `${LEASE_MS}ms`,
-          "--lease-retry",
-          "500ms",
-          "--identity",
-          id,
-          "--wake-port",
-          String(port),
-          "--wake-address",
-          "127.0.0.1",
-          "--settle-delay",
-          "0s",
-          "--hold-limit",
-          "15s",
-          "--log-level",
-          "debug",
-        ],
+        fastRunArgs(ns, port, [
+          ...["--lease-namespace", ns, "--lease-duration", `${LEASE_MS}ms`, "--lease-retry", "500ms"],
+          ...["--identity", id, "--log-level", "debug"],
+        ]),
         // Each sweep spends a second in the source: a kill after "test source asked" is mid-sweep.
         { KUBENAP_TEST_SOURCE_FILE: modeFile, KUBENAP_TEST_SOURCE_DELAY_MS: "1000" },
         "dist",

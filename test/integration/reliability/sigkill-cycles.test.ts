@@ -2,7 +2,7 @@
 // sleep/wake cycles. The seed is printed; KUBENAP_CHAOS_SEED=<seed> repeats the same kill points.
 import { clients, createApp, freshNamespace } from "../helpers/kube.js";
 import { asleepWith, DeploymentWatch, seededRandom } from "./helpers/deployments.js";
-import { Supervised } from "./helpers/supervised.js";
+import { fastRunArgs, Supervised } from "./helpers/supervised.js";
 
 const SEED = Number(process.env.KUBENAP_CHAOS_SEED ?? Date.now() % 1_000_000);
 const CYCLES = 20;
@@ -51,28 +51,9 @@ describe("KubeNap SIGKILLed at random points during sleep/wake cycles", () => {
       });
     }
     const w = watch;
-    const k = new Supervised((port) => [
-      "--kubeconfig",
-      process.env.KUBENAP_TEST_KUBECONFIG ?? "",
-      "--namespaces",
-      ns,
-      "--metrics-source",
-      "test",
-      "--sweep-interval",
-      "200ms",
-      "--leader-election",
-      "false",
-      "--wake-port",
-      String(port),
-      "--wake-address",
-      "127.0.0.1",
-      "--settle-delay",
-      "0s",
-      "--hold-limit",
-      "15s",
-      "--log-level",
-      "info",
-    ]);
+    const k = new Supervised((port) =>
+      fastRunArgs(ns, port, ["--leader-election", "false", "--log-level", "info"]),
+    );
     kubenap = k;
     await k.start();
 

@@ -4,6 +4,20 @@ import { KubenapProcess, wakePortOf } from "../../helpers/process.js";
 import { freePort } from "../../../cluster/ports.js";
 
 /**
+ * `kubenap run` flags for a fast test process on the plane: the test source, 200 ms sweeps, wakes
+ * answered as soon as an endpoint is ready, on 127.0.0.1:port; `extra` adds or overrides.
+ */
+export function fastRunArgs(namespace: string, port: number, extra: string[]): string[] {
+  return [
+    ...["--kubeconfig", process.env.KUBENAP_TEST_KUBECONFIG ?? "", "--namespaces", namespace],
+    ...["--metrics-source", "test", "--sweep-interval", "200ms"],
+    ...["--wake-port", String(port), "--wake-address", "127.0.0.1"],
+    ...["--settle-delay", "0s", "--hold-limit", "15s"],
+    ...extra,
+  ];
+}
+
+/**
  * One KubeNap process at a time that a test may SIGKILL and restart whenever it likes: `request`
  * sends to whichever process is serving and, when that one dies under it, waits for the next.
  */
