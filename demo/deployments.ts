@@ -18,7 +18,8 @@ export async function watchDeployments(
     kc,
     resource: "deployments",
     path: (ns) => `/apis/apps/v1/namespaces/${ns ?? namespace}/deployments`,
-    list: (ns) => apps.listNamespacedDeployment({ namespace: ns ?? namespace, labelSelector: selector }),
+    list: (ns, page) =>
+      apps.listNamespacedDeployment({ namespace: ns ?? namespace, labelSelector: selector, ...page }),
     labelSelector: selector,
     namespaces: [namespace],
     // Its reconnects are not the demo's news: the view shows what the Deployments say.

@@ -105,35 +105,38 @@ export async function startRuntime(
     ...common,
     resource: "deployments",
     path: scoped("/apis/apps/v1", "deployments"),
-    list: (n) =>
+    list: (n, page) =>
       n
-        ? apps.listNamespacedDeployment({ namespace: n, labelSelector: `${KEYS.enabled.key}=true` })
-        : apps.listDeploymentForAllNamespaces({ labelSelector: `${KEYS.enabled.key}=true` }),
+        ? apps.listNamespacedDeployment({ namespace: n, labelSelector: `${KEYS.enabled.key}=true`, ...page })
+        : apps.listDeploymentForAllNamespaces({ labelSelector: `${KEYS.enabled.key}=true`, ...page }),
     labelSelector: `${KEYS.enabled.key}=true`,
   });
   const services = new WatchSet<V1Service>({
     ...common,
     resource: "services",
     path: scoped("/api/v1", "services"),
-    list: (n) => (n ? core.listNamespacedService({ namespace: n }) : core.listServiceForAllNamespaces()),
+    list: (n, page) =>
+      n ? core.listNamespacedService({ namespace: n, ...page }) : core.listServiceForAllNamespaces(page),
     transform: pruned(pruneCached.service),
   });
   const ingresses = new WatchSet<V1Ingress>({
     ...common,
     resource: "ingresses",
     path: scoped("/apis/networking.k8s.io/v1", "ingresses"),
-    list: (n) =>
-      n ? networking.listNamespacedIngress({ namespace: n }) : networking.listIngressForAllNamespaces(),
+    list: (n, page) =>
+      n
+        ? networking.listNamespacedIngress({ namespace: n, ...page })
+        : networking.listIngressForAllNamespaces(page),
     transform: pruned(pruneCached.ingress),
   });
   const slices = new WatchSet<V1EndpointSlice>({
     ...common,
     resource: "endpointslices",
     path: scoped("/apis/discovery.k8s.io/v1", "endpointslices"),
-    list: (n) =>
+    list: (n, page) =>
       n
-        ? discovery.listNamespacedEndpointSlice({ namespace: n })
-        : discovery.listEndpointSliceForAllNamespaces(),
+        ? discovery.listNamespacedEndpointSlice({ namespace: n, ...page })
+        : discovery.listEndpointSliceForAllNamespaces(page),
     transform: pruned(pruneCached.endpointSlice),
   });
   const metrics = new WakeMetrics(true);

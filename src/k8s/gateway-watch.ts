@@ -70,13 +70,20 @@ export async function gatewayWatches(
       resource: plural,
       path: (n) =>
         n ? `/apis/${GROUP}/${VERSION}/namespaces/${n}/${plural}` : `/apis/${GROUP}/${VERSION}/${plural}`,
-      list: async (n) =>
+      list: async (n, page) =>
         (n
-          ? await custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: n, plural })
+          ? await custom.listNamespacedCustomObject({
+              group: GROUP,
+              version: VERSION,
+              namespace: n,
+              plural,
+              ...page,
+            })
           : await custom.listClusterCustomObject({
               group: GROUP,
               version: VERSION,
               plural,
+              ...page,
             })) as KubernetesListObject<T>,
       transform: (o) => {
         if (o.metadata) delete o.metadata.managedFields;

@@ -5,6 +5,7 @@ import {
   type KubernetesObject,
   type ListPromise,
 } from "@kubernetes/client-node";
+import { listAllPages, type PagedList } from "./pager.js";
 import type { Logger } from "winston";
 import { errorFields } from "./errors.js";
 import type { Clock, Timers } from "../clock.js";
@@ -17,7 +18,10 @@ export interface WatchOptions<T extends KubernetesObject> {
   kc: KubeConfig;
   /** API path to watch, e.g. /apis/apps/v1/deployments */
   path: string;
-  list: ListPromise<T>;
+  /** One page of the list; the first list and every re-list go page by page. */
+  list: PagedList<T>;
+  /** Items per page (default 500). */
+  pageSize?: number;
   labelSelector?: string;
   logger: Logger;
   timers: Timers;
@@ -48,9 +52,7 @@ export class Watched<T extends KubernetesObject> {
   constructor(private readonly opts: WatchOptions<T>) {
     const t = opts.transform;
     const watch = new BoundedWatch(opts.kc, opts.watchTimeoutMs ?? 300_000, opts.timers, t);
-    const list: ListPromise<T> = t
-      ? () => opts.list().then((l) => ({ ...l, items: l.items.map(t) }))
-      : opts.list;
+    const list: ListPromise<T> = () => listAllPages(opts.list, opts.pageSize, t);
     this.informer = new ListWatch<T>(opts.path, watch, list, false, opts.labelSelector);
     this.informer.on("add", (o) => this.emit("add", o));
     this.informer.on("update", (o) => this.emit("update", o));

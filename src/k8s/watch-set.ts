@@ -3,10 +3,12 @@ import type { Logger } from "winston";
 import type { Clock, Timers } from "../clock.js";
 import type { Cache } from "./cache.js";
 import { Watched, type ChangeHandler } from "./informer.js";
+import type { ListPage } from "./pager.js";
 
-/** Lists one resource, cluster-wide (namespace undefined) or in one namespace. */
+/** Lists one page of a resource, cluster-wide (namespace undefined) or in one namespace. */
 export type Lister<T extends KubernetesObject> = (
   namespace: string | undefined,
+  page: ListPage,
 ) => Promise<KubernetesListObject<T>>;
 
 /** What a WatchSet watches and how. */
@@ -38,7 +40,7 @@ export class WatchSet<T extends KubernetesObject> implements Cache<T> {
         new Watched<T>({
           kc: o.kc,
           path: o.path(ns),
-          list: () => o.list(ns),
+          list: (page) => o.list(ns, page),
           logger: o.logger,
           timers: o.clock,
           clock: o.clock,
