@@ -20,8 +20,6 @@ export interface WatchOptions<T extends KubernetesObject> {
   path: string;
   /** One page of the list; the first list and every re-list go page by page. */
   list: PagedList<T>;
-  /** Items per page (default 500). */
-  pageSize?: number;
   labelSelector?: string;
   logger: Logger;
   timers: Timers;
@@ -52,7 +50,7 @@ export class Watched<T extends KubernetesObject> {
   constructor(private readonly opts: WatchOptions<T>) {
     const t = opts.transform;
     const watch = new BoundedWatch(opts.kc, opts.watchTimeoutMs ?? 300_000, opts.timers, t);
-    const list: ListPromise<T> = () => listAllPages(opts.list, opts.pageSize, t);
+    const list: ListPromise<T> = () => listAllPages(opts.list, t);
     this.informer = new ListWatch<T>(opts.path, watch, list, false, opts.labelSelector);
     this.informer.on("add", (o) => this.emit("add", o));
     this.informer.on("update", (o) => this.emit("update", o));

@@ -19,7 +19,7 @@ function continueToken(list: KubernetesListObject<KubernetesObject>): string | u
 }
 
 /** Items per page, as client-go's pager asks for. */
-export const DEFAULT_PAGE_SIZE = 500;
+const PAGE_SIZE = 500;
 /** A list longer than this many pages (5 million objects at 500) is a server bug, not a cluster. */
 const MAX_PAGES = 10_000;
 
@@ -30,16 +30,15 @@ const MAX_PAGES = 10_000;
  */
 export async function listAllPages<T extends KubernetesObject>(
   list: PagedList<T>,
-  limit = DEFAULT_PAGE_SIZE,
   transform?: (obj: T) => T,
 ): Promise<KubernetesListObject<T>> {
   const items: T[] = [];
   let _continue: string | undefined;
   for (let pages = 1; pages <= MAX_PAGES; pages++) {
-    const page = await list({ limit, ...(_continue !== undefined && { _continue }) });
+    const page = await list({ limit: PAGE_SIZE, ...(_continue !== undefined && { _continue }) });
     for (const o of page.items) items.push(transform ? transform(o) : o);
     _continue = continueToken(page) || undefined;
     if (_continue === undefined) return { ...page, items };
   }
-  throw new Error(`the list did not end within ${MAX_PAGES} pages of ${limit}`);
+  throw new Error(`the list did not end within ${MAX_PAGES} pages of ${PAGE_SIZE}`);
 }
