@@ -35,8 +35,9 @@ type DatadogClient = typeof import("@datadog/datadog-api-client");
 let loading: Promise<DatadogClient> | undefined;
 
 /**
- * The official client, loaded on the first query: it takes about 1.5 s to load here, which every
- * KubeNap start and every CLI command would pay otherwise, Datadog configured or not.
+ * The official client, loaded when a DatadogSource is made (a process configured for Datadog starts
+ * loading it at once, so the first sweep does not wait for it): it takes about 1.5 s to load here,
+ * which every KubeNap start and every CLI command would pay otherwise, Datadog configured or not.
  */
 function datadogClient(): Promise<DatadogClient> {
   loading ??= import("@datadog/datadog-api-client");
@@ -75,6 +76,8 @@ export class DatadogSource implements TrafficMetricsSource {
     const tags = groupTags(o.query);
     if (!tags) throw new Error("the Datadog query needs a by {namespace-tag,service-tag} grouping");
     this.tags = tags;
+    // A failed load is reported by the first query, which awaits the same promise.
+    datadogClient().catch(() => undefined);
   }
 
   async lastActivity(targets: readonly SourceTarget[]): Promise<Map<string, ActivityResult>> {
