@@ -204,20 +204,24 @@ function parseFlags(argv: readonly string[], problems: ConfigError[]) {
       continue;
     }
     const [, flag = "", inline] = m;
-    const value = inline ?? argv[++i];
-    if (value === undefined) {
+    const name = FLAG_NAMES.get(flag);
+    // The next argument is this flag's value unless it is a flag itself (no option's value starts "--").
+    const next = argv[i + 1];
+    const value = inline ?? (next === undefined || isFlag(next) ? undefined : argv[++i]);
+    if (flag !== "config" && !name) {
+      problems.push(new ConfigError(`--${flag}`, value ?? "", "unknown option (see kubenap run --help)"));
+    } else if (value === undefined) {
       problems.push(new ConfigError(`--${flag}`, "", "needs a value"));
-      continue;
-    }
-    if (flag === "config") configPath = value;
-    else {
-      const name = FLAG_NAMES.get(flag);
-      if (name) flags.set(name, { text: value, from: `--${flag}` });
-      else problems.push(new ConfigError(`--${flag}`, value, "unknown option (see kubenap run --help)"));
+    } else if (name) {
+      flags.set(name, { text: value, from: `--${flag}` });
+    } else {
+      configPath = value;
     }
   }
   return { flags, configPath };
 }
+
+const isFlag = (arg: string): boolean => /^--[a-z-]+(=|$)/s.test(arg);
 
 function readFile(path: string, problems: ConfigError[]): Map<OptionName, { text: string; from: string }> {
   const out = new Map<OptionName, { text: string; from: string }>();

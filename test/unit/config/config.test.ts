@@ -70,6 +70,28 @@ describe("configuration", () => {
     }
   });
 
+  it("names an unknown flag as unknown, and never takes the next flag for a value", () => {
+    const problems = (argv: string[]): string[] => {
+      try {
+        load(argv);
+      } catch (e) {
+        return (e as ConfigErrors).problems.map((p) => `${p.key}: ${p.reason}`);
+      }
+      return [];
+    };
+    expect(problems(["--metrics-source", "none", "--bogus"])).toEqual([
+      expect.stringMatching(/^--bogus: unknown option/),
+    ]);
+    expect(problems(["--bogus", "--metrics-source", "none"])).toEqual([
+      expect.stringMatching(/^--bogus: unknown option/),
+    ]);
+    expect(problems(["--namespaces", "--metrics-source", "none"])).toEqual([
+      expect.stringMatching(/^--namespaces: needs a value/),
+    ]);
+    expect(problems(["--config"])).toEqual([expect.stringMatching(/^--config: needs a value/)]);
+    expect(problems(["--kubeconfig=--odd-but-valid"])).toEqual([]);
+  });
+
   it("reports an unreadable or malformed file", () => {
     expect(() => load(["--config", "/nonexistent/kubenap.yaml"])).toThrow(/cannot read/);
     const dir = mkdtempSync(join(tmpdir(), "kubenap-cfg-"));
