@@ -1,12 +1,13 @@
 // KubeNap at scale on the real plane: APPS opted-in, awake Deployments (kwok pods; idleAfter 1h so none
 // sleeps) with a Service and an Ingress each, plus UNRELATED Services and their EndpointSlices. KubeNap
-// runs in a child process (bench/scale-child.js, the compiled code) watching all namespaces with the
-// real Prometheus source (preset ingress-nginx) against Debian's Prometheus, started here on 127.0.0.1 and
-// scraping, every second, a stand-in exporter served by this process: nginx_ingress_controller_requests
-// for every app, rising at each scrape, so every app reads as busy (a real cluster at work; with no
-// series at all every app would be "unknown", and each sweep would mostly post 2,000 Warning Events).
-// Prints sweep time, Prometheus queries per sweep (counted by Prometheus itself), RSS and start-up sync
-// time. Goals: sweep < 2 s, 1 query per query shape, < 250 MB.
+// runs in a child process (bench/scale-child.js, the compiled code, the container image's Node.js flags)
+// watching all namespaces with the real Prometheus source (preset ingress-nginx) against Debian's
+// Prometheus, started here on 127.0.0.1 and scraping, every second, a stand-in exporter served by this
+// process: nginx_ingress_controller_requests for every app, rising at each scrape, so every app reads as
+// busy (a real cluster at work; with no series at all every app would be "unknown", and each sweep would
+// mostly post 2,000 Warning Events). Prints sweep time, Prometheus queries per sweep (counted by
+// Prometheus itself), RSS (after a full GC, and peak) and start-up sync time. Goals: sweep < 2 s,
+// 1 query per query shape, < 250 MB.
 //   npm run bench -- scale [apps] [unrelated] [sweeps]
 // Bounded: creation and waits have deadlines; the child has a 10 min limit.
 import { execFile, spawn } from "node:child_process";
@@ -18,7 +19,7 @@ import { promisify } from "node:util";
 import { freePort } from "../test/cluster/ports.js";
 import { clients } from "../test/integration/helpers/kube.js";
 import { createPopulation } from "./lib/population.js";
-import { withPlane } from "./lib/plane.js";
+import { containerNodeFlags, withPlane } from "./lib/plane.js";
 import { until } from "./lib/sleep.js";
 import { max, median, summaryLine } from "./lib/stats.js";
 
@@ -116,13 +117,14 @@ await withPlane(async (kubeconfig) => {
     );
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      ["--expose-gc", "bench/scale-child.js", kubeconfig, promUrl, String(SWEEPS)],
+      [...containerNodeFlags(), "--expose-gc", "bench/scale-child.js", kubeconfig, promUrl, String(SWEEPS)],
       { encoding: "utf8", timeout: 10 * 60_000, maxBuffer: 1 << 20 },
     );
     const m = JSON.parse(stdout.trim().split("\n").pop() ?? "{}") as {
       syncMs: number;
       sweeps: Sweep[];
       rssMb: number;
+      peakRssMb: number;
       heapUsedMb: number;
     };
     for (const s of m.sweeps) console.log(`sweep: ${JSON.stringify(s)}`);
@@ -141,10 +143,12 @@ await withPlane(async (kubeconfig) => {
         considered: m.sweeps[0]?.considered ?? 0,
         slept: m.sweeps.reduce((n, s) => n + s.slept, 0),
         rss_mb: m.rssMb,
+        peak_rss_mb: m.peakRssMb,
         heap_used_mb: m.heapUsedMb,
         sync_ms: m.syncMs,
         goal_sweep_ms: 2000,
         goal_rss_mb: 250,
+        node_flags: containerNodeFlags().join(",") || "none",
       }),
     );
   } finally {

@@ -17,6 +17,15 @@ export async function withPlane<T>(fn: (kubeconfig: string) => Promise<T>): Prom
   }
 }
 
+/** The Node.js flags the container image runs KubeNap with (its Dockerfile's ENTRYPOINT). */
+export function containerNodeFlags(dockerfile = "Dockerfile"): string[] {
+  const m = /^ENTRYPOINT\s+(\[.*\])\s*$/m.exec(readFileSync(dockerfile, "utf8"));
+  const argv = m?.[1] ? (JSON.parse(m[1]) as unknown) : undefined;
+  if (!Array.isArray(argv) || argv[0] !== "node" || !argv.includes("dist/cli.js"))
+    throw new Error(`${dockerfile}: expected ENTRYPOINT ["node", ...flags, "dist/cli.js"]`);
+  return (argv as string[]).slice(1, argv.indexOf("dist/cli.js"));
+}
+
 /** Peak resident set (VmHWM) and current RSS of a process, in MB, from /proc. */
 export function memoryOf(pid: number): { peakMb: number; rssMb: number } {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
