@@ -9,6 +9,7 @@ import {
   waitForDeployment,
   waitForEvent,
 } from "../helpers/kube.js";
+import { lastStartMs } from "../../../src/monitor/facts.js";
 import { startKubenap } from "../helpers/runtime.js";
 import { ManualSource } from "../helpers/sources.js";
 
@@ -139,22 +140,34 @@ describe("the deployment monitor on a real control plane", () => {
   });
 
   it("rejects a stale sleep when the user changed the Deployment meanwhile, and loses nothing", async () => {
+    const key = `${ns}/raced`;
+    const { apps } = clients();
+    // Busy until the race is set up, so that no sweep puts it to sleep before the held one.
+    source.busy.add(key);
     await createApp(ns, "raced", {
       replicas: 2,
       labels: ENABLED,
       annotations: { "kubenap/idleAfter": "1s" },
     });
     await waitForDeployment(ns, "raced", (d) => d.status?.readyReplicas === 2);
-    // Hold the next sweep inside the source call: the monitor has already read the Deployment.
+    // The held sweep must find it past its grace (idleAfter from its last rollout progress), or it would
+    // leave it awake without trying to write.
+    for (;;) {
+      const d = await apps.readNamespacedDeployment({ name: "raced", namespace: ns });
+      if (Date.now() > lastStartMs(d, undefined) + 1_000) break;
+      await source.nextCall(key);
+    }
+    // Hold the next sweep inside the source call: the monitor has already read the Deployment. Its
+    // answer, computed once released, is "no traffic".
     let release!: () => void;
     source.gate = new Promise((r) => (release = r));
-    await source.nextCall(`${ns}/raced`);
-    const { apps } = clients();
+    await source.nextCall(key);
     await apps.replaceNamespacedDeploymentScale({
       name: "raced",
       namespace: ns,
       body: { metadata: { name: "raced", namespace: ns }, spec: { replicas: 4 } },
     });
+    source.busy.delete(key);
     const sweep = kubenap.monitor.sweep();
     source.gate = undefined;
     release();
