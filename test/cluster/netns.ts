@@ -1,6 +1,7 @@
 // The e2e world's network namespace: no route out of it at all, so traffic to pod and ClusterIP
 // addresses cannot leave the machine. Everything that talks to those addresses runs inside it.
 import { execFileSync } from "node:child_process";
+import { diesWithParent } from "./dies-with-parent.js";
 import { NODE_IP } from "./plane.js";
 
 /** Where KubeNap listens inside the namespace; the kubenap Service's EndpointSlice points here. */
@@ -44,7 +45,7 @@ export function deleteNetns(name: string): void {
 
 /** argv that runs a command inside the namespace and kills it when its parent (us) dies. */
 export function inNetns(name: string, argv: string[]): string[] {
-  return ["setpriv", "--pdeathsig", "KILL", "--", "ip", "netns", "exec", name, ...argv];
+  return diesWithParent(["ip", "netns", "exec", name, ...argv]);
 }
 
 /**

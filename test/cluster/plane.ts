@@ -1,4 +1,5 @@
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
+import { diesWithParent } from "./dies-with-parent.js";
 import {
   createWriteStream,
   existsSync,
@@ -77,7 +78,8 @@ class PlaneStarter {
     const log = join(this.logDir, `${name}.log`);
     const out = createWriteStream(log);
     const bin = name === "pod-agent" ? process.execPath : join(this.binDir, name);
-    const proc = spawn("setpriv", ["--pdeathsig", "KILL", "--", bin, ...args], {
+    const [cmd = "setpriv", ...rest] = diesWithParent([bin, ...args]);
+    const proc = spawn(cmd, rest, {
       stdio: ["ignore", "pipe", "pipe"],
     });
     proc.stdout?.pipe(out);

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { diesWithParent } from "../../cluster/dies-with-parent.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
@@ -26,7 +27,8 @@ export class KubenapProcess {
         : cli
           ? [join(HERE, "..", "..", "..", "dist", "cli.js"), "run", ...args]
           : ["--import", "tsx", join(HERE, "kubenap-process.ts"), ...args];
-    this.child = spawn(process.execPath, argv, {
+    const [cmd = "setpriv", ...rest] = diesWithParent([process.execPath, ...argv]);
+    this.child = spawn(cmd, rest, {
       stdio: ["ignore", "pipe", "pipe"],
       cwd: join(HERE, "..", "..", ".."),
       env: { ...process.env, ...env },

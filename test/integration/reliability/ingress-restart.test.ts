@@ -9,6 +9,7 @@ import { join } from "node:path";
 import type { Runtime } from "../../../src/main.js";
 import { proxyPlugin } from "../../../src/proxy-plugins/index.js";
 import { freePort } from "../../cluster/ports.js";
+import { diesWithParent } from "../../cluster/dies-with-parent.js";
 import { nginxMainConf } from "../../e2e/helpers/nginx-conf.js";
 import { PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import {
@@ -35,7 +36,14 @@ class Nginx {
   ) {}
 
   async start(): Promise<void> {
-    const child = spawn("nginx", ["-c", join(this.dir, "nginx.conf"), "-p", this.dir], { stdio: "ignore" });
+    const [cmd = "setpriv", ...args] = diesWithParent([
+      "nginx",
+      "-c",
+      join(this.dir, "nginx.conf"),
+      "-p",
+      this.dir,
+    ]);
+    const child = spawn(cmd, args, { stdio: "ignore" });
     this.child = child;
     const deadline = Date.now() + 10_000;
     // Bounded: NGINX listens within milliseconds; fail fast if it exits.

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "../../../cluster/ports.js";
+import { diesWithParent } from "../../../cluster/dies-with-parent.js";
 
 /** Where test/cluster/build-influxd.sh caches the binary (KUBENAP_INFLUXD overrides). */
 export function influxdBinary(): string {
@@ -48,7 +49,8 @@ export class Influxd {
         "",
       ].join("\n"),
     );
-    const child = spawn(influxdBinary(), ["-config", join(d, "influxdb.conf")], {
+    const [cmd = "setpriv", ...args] = diesWithParent([influxdBinary(), "-config", join(d, "influxdb.conf")]);
+    const child = spawn(cmd, args, {
       stdio: ["ignore", "ignore", "pipe"],
     });
     let stderr = "";

@@ -5,6 +5,7 @@ import { request as httpsRequest } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "../../../cluster/ports.js";
+import { diesWithParent } from "../../../cluster/dies-with-parent.js";
 
 /** A server on 127.0.0.1 and how to close it. */
 async function listen(server: Server): Promise<{ port: number; close: () => Promise<void> }> {
@@ -143,17 +144,15 @@ export class Prometheus {
     };
     if (web) writeFileSync(join(this.dir, "web.yml"), JSON.stringify(web));
     if (this.port === 0) this.port = await freePort();
-    const child = spawn(
+    const [cmd = "setpriv", ...args] = diesWithParent([
       "prometheus",
-      [
-        `--config.file=${join(this.dir, "prometheus.yml")}`,
-        `--storage.tsdb.path=${join(this.dir, "data")}`,
-        `--web.listen-address=127.0.0.1:${this.port}`,
-        "--log.level=warn",
-        ...(web ? [`--web.config.file=${join(this.dir, "web.yml")}`] : []),
-      ],
-      { stdio: ["ignore", "ignore", "pipe"] },
-    );
+      `--config.file=${join(this.dir, "prometheus.yml")}`,
+      `--storage.tsdb.path=${join(this.dir, "data")}`,
+      `--web.listen-address=127.0.0.1:${this.port}`,
+      "--log.level=warn",
+      ...(web ? [`--web.config.file=${join(this.dir, "web.yml")}`] : []),
+    ]);
+    const child = spawn(cmd, args, { stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";
     child.stderr?.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
     this.child = child;
