@@ -193,12 +193,15 @@ function convert(d: OptionDeclaration, text: string): Converted {
   }
 }
 
+/** `--name` or `--name=value`. */
+const FLAG = /^--([a-z-]+)(?:=(.*))?$/s;
+
 function parseFlags(argv: readonly string[], problems: ConfigError[]) {
   const flags = new Map<OptionName, { text: string; from: string }>();
   let configPath: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? "";
-    const m = /^--([a-z-]+)(?:=(.*))?$/s.exec(arg);
+    const m = FLAG.exec(arg);
     if (!m) {
       problems.push(new ConfigError(arg, arg, "unexpected argument"));
       continue;
@@ -207,7 +210,7 @@ function parseFlags(argv: readonly string[], problems: ConfigError[]) {
     const name = FLAG_NAMES.get(flag);
     // The next argument is this flag's value unless it is a flag itself (no option's value starts "--").
     const next = argv[i + 1];
-    const value = inline ?? (next === undefined || isFlag(next) ? undefined : argv[++i]);
+    const value = inline ?? (next === undefined || FLAG.test(next) ? undefined : argv[++i]);
     if (flag !== "config" && !name) {
       problems.push(new ConfigError(`--${flag}`, value ?? "", "unknown option (see kubenap run --help)"));
     } else if (value === undefined) {
@@ -220,8 +223,6 @@ function parseFlags(argv: readonly string[], problems: ConfigError[]) {
   }
   return { flags, configPath };
 }
-
-const isFlag = (arg: string): boolean => /^--[a-z-]+(=|$)/s.test(arg);
 
 function readFile(path: string, problems: ConfigError[]): Map<OptionName, { text: string; from: string }> {
   const out = new Map<OptionName, { text: string; from: string }>();
