@@ -6,12 +6,12 @@
 //
 // A lane names test paths (regular expressions, as jest takes them) or, with `rest`, takes every file of
 // its project that no other lane of that project names, so a new test folder always runs somewhere.
-// With `after`, it starts once those lanes (listed before it) have ended.
+// A lane marked `last` starts once every other lane has ended.
 // Extra arguments go to every lane: `npm test -- -t "wakes"`.
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 
-/** @typedef {{ name: string, projects: string[], paths?: string[], rest?: boolean, after?: string[] }} Lane */
+/** @typedef {{ name: string, projects: string[], paths?: string[], rest?: boolean, last?: boolean }} Lane */
 
 /** @type {Lane[]} */
 const LANES = [
@@ -28,7 +28,7 @@ const LANES = [
     name: "reliability",
     projects: ["integration"],
     paths: ["test/integration/reliability/"],
-    after: ["e2e-loop", "e2e-traefik", "e2e", "unit+wake", "sources", "integration"],
+    last: true,
   },
 ];
 
@@ -87,8 +87,6 @@ async function main() {
   const extra = process.argv.slice(2);
   const only = process.env.KUBENAP_TEST_LANES?.split(",").filter(Boolean);
   const lanes = only ? LANES.filter((l) => only.includes(l.name)) : LANES;
-  /** @type {Map<string, Promise<unknown>>} */
-  const done = new Map();
   /** @type {Set<import("node:child_process").ChildProcess>} */
   const children = new Set();
   let stopping = false;
@@ -98,21 +96,23 @@ async function main() {
   };
   process.once("SIGINT", () => forward("SIGINT"));
   process.once("SIGTERM", () => forward("SIGTERM"));
-  // A lane starts once the lanes it runs after (those selected) have ended, whatever their result.
-  for (const lane of lanes) {
-    const before = (lane.after ?? []).flatMap((name) => done.get(name) ?? []);
-    done.set(
-      lane.name,
-      Promise.all(before).then(() => {
-        if (stopping)
-          return { lane: lane.name, code: 1, signal: "SIGINT", seconds: 0, startedAt: 0, summary: [] };
-        const run = runLane(lane, extra);
-        children.add(run.child);
-        return run.done;
-      }),
-    );
-  }
-  const results = await Promise.all([...done.values()]);
+  const start = (lane) => {
+    if (stopping)
+      return Promise.resolve({
+        lane: lane.name,
+        code: 1,
+        signal: "SIGINT",
+        seconds: 0,
+        startedAt: 0,
+        summary: [],
+      });
+    const run = runLane(lane, extra);
+    children.add(run.child);
+    return run.done;
+  };
+  // The `last` lanes start once the others have ended, whatever their result.
+  const first = await Promise.all(lanes.filter((l) => !l.last).map(start));
+  const results = [...first, ...(await Promise.all(lanes.filter((l) => l.last).map(start)))];
   process.stdout.write("\nlanes:\n");
   for (const r of results) {
     const status = r.code === 0 ? "ok" : `FAILED (${r.signal ?? `exit ${r.code}`})`;
