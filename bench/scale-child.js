@@ -2,13 +2,13 @@
 // kubeconfig, all namespaces, the real Prometheus source at the given URL. Waits for the informers'
 // first list (sync_ms), then times SWEEPS monitor sweeps, counting the queries Prometheus itself says
 // it answered during each (its prometheus_http_requests_total for /api/v1/query*). Prints one JSON line.
-import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { hostname } from "node:os";
 import { performance } from "node:perf_hooks";
 import { loadConfig } from "../dist/config/config.js";
 import { createLogger } from "../dist/log.js";
 import { loadKubeConfig, startRuntime } from "../dist/main.js";
+import { peakRssMb } from "./lib/peak-rss.js";
 
 const [kubeconfig = "", promUrl = "", sweepsArg = "5"] = process.argv.slice(2);
 const SWEEPS = Number(sweepsArg);
@@ -81,8 +81,7 @@ for (let i = 0; i < SWEEPS; i++) {
 }
 globalThis.gc?.();
 const mem = process.memoryUsage();
-// The most this process was ever resident, start-up and sync included (what a memory limit must cover).
-const peakKb = Number(/^VmHWM:\s+(\d+)/m.exec(readFileSync("/proc/self/status", "utf8"))?.[1] ?? NaN);
+const peakMb = peakRssMb();
 await runtime.stop();
 console.log(
   JSON.stringify({
@@ -90,7 +89,7 @@ console.log(
     firstConsidered: first.considered,
     sweeps,
     rssMb: mem.rss / 1048576,
-    peakRssMb: peakKb / 1024,
+    peakRssMb: peakMb,
     heapUsedMb: mem.heapUsed / 1048576,
   }),
 );

@@ -115,9 +115,10 @@ await withPlane(async (kubeconfig) => {
         timeout: 5 * 60_000,
       },
     );
+    const nodeFlags = containerNodeFlags();
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      [...containerNodeFlags(), "--expose-gc", "bench/scale-child.js", kubeconfig, promUrl, String(SWEEPS)],
+      [...nodeFlags, "--expose-gc", "bench/scale-child.js", kubeconfig, promUrl, String(SWEEPS)],
       { encoding: "utf8", timeout: 10 * 60_000, maxBuffer: 1 << 20 },
     );
     const m = JSON.parse(stdout.trim().split("\n").pop() ?? "{}") as {
@@ -148,7 +149,7 @@ await withPlane(async (kubeconfig) => {
         sync_ms: m.syncMs,
         goal_sweep_ms: 2000,
         goal_rss_mb: 250,
-        node_flags: containerNodeFlags().join(",") || "none",
+        node_flags: nodeFlags.join(",") || "none",
       }),
     );
   } finally {

@@ -1,13 +1,13 @@
 // Child of bench/wake-memory.ts: starts KubeNap from the compiled dist/ (as the container runs it: no
 // TypeScript loader in the process) against the given kubeconfig, all namespaces, wake handler on;
 // waits for the informers' first list, runs a full GC and prints its memory as one JSON line.
-import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { hostname } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import { loadConfig } from "../dist/config/config.js";
 import { createLogger } from "../dist/log.js";
 import { loadKubeConfig, startRuntime } from "../dist/main.js";
+import { peakRssMb } from "./lib/peak-rss.js";
 
 const kubeconfig = process.argv[2] ?? "";
 const port = await new Promise((resolve) => {
@@ -46,13 +46,12 @@ for (let i = 0; i < 3; i++) globalThis.gc?.();
 await sleep(500);
 globalThis.gc?.();
 const mem = process.memoryUsage();
-// The most this process was ever resident, start-up and sync included (what a memory limit must cover).
-const peakKb = Number(/^VmHWM:\s+(\d+)/m.exec(readFileSync("/proc/self/status", "utf8"))?.[1] ?? NaN);
+const peakMb = peakRssMb();
 await runtime.stop();
 console.log(
   JSON.stringify({
     rssMb: Math.round(mem.rss / 1048576),
-    peakRssMb: Math.round(peakKb / 1024),
+    peakRssMb: Math.round(peakMb),
     heapUsedMb: Math.round(mem.heapUsed / 1048576),
     syncMs,
   }),

@@ -25,13 +25,14 @@ await withPlane(async (kubeconfig) => {
       timeout: 5 * 60_000,
     },
   );
+  const nodeFlags = containerNodeFlags();
   const { stdout } = await promisify(execFile)(
     process.execPath,
-    [...containerNodeFlags(), "--expose-gc", "bench/wake-memory-child.js", kubeconfig],
+    [...nodeFlags, "--expose-gc", "bench/wake-memory-child.js", kubeconfig],
     { encoding: "utf8", timeout: 10 * 60_000, maxBuffer: 1 << 20 },
   );
   const m = JSON.parse(stdout.trim().split("\n").pop() ?? "{}") as Record<string, number>;
   console.log(
-    `wake-memory: apps=${APPS} unrelated_services=${UNRELATED} endpointslices=${pop.endpointSlices} create_s=${pop.createdS} rss_mb=${m.rssMb} peak_rss_mb=${m.peakRssMb} heap_used_mb=${m.heapUsedMb} sync_ms=${m.syncMs} goal_rss_mb=250 node_flags=${containerNodeFlags().join(",") || "none"}`,
+    `wake-memory: apps=${APPS} unrelated_services=${UNRELATED} endpointslices=${pop.endpointSlices} create_s=${pop.createdS} rss_mb=${m.rssMb} peak_rss_mb=${m.peakRssMb} heap_used_mb=${m.heapUsedMb} sync_ms=${m.syncMs} goal_rss_mb=250 node_flags=${nodeFlags.join(",") || "none"}`,
   );
 });
